@@ -1,0 +1,1 @@
+from kshim.layers.core.dense import Dense

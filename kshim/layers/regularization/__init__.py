@@ -1,0 +1,1 @@
+from kshim.layers.regularization.dropout import Dropout

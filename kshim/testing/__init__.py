@@ -1,0 +1,3 @@
+"""Test utilities shared by kshim's own tests and by users testing their layers."""
+
+from kshim.testing.layer_test import assert_keras_parity, run_layer_test

@@ -1,0 +1,3 @@
+"""Utilities: seeding."""
+
+from kshim.utils.rng import set_random_seed
