@@ -18,7 +18,14 @@ from kshim import (
     utils,
 )
 from kshim import config as config
+from kshim import models, saving
 from kshim.backend import Variable, executing_eagerly, function
 from kshim.layers import InputSpec, Layer
+from kshim.models import Input, Model, Sequential
+from kshim.saving.object_registration import keras_export as _keras_export
+
+_keras_export("keras.Model", "keras.models.Model")(Model)
+_keras_export("keras.Sequential", "keras.models.Sequential")(Sequential)
+_keras_export("keras.src.models.functional.Functional")(models.Functional)
 
 __version__ = "0.1.0.dev0"

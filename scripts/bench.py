@@ -70,6 +70,61 @@ def case_mlp():
     return ours, ref, x, (128,)
 
 
+def _mlp_weights_to_torch(denses, ref):
+    for d, lin in zip(denses, [ref[0], ref[2], ref[4]]):
+        _copy_dense_to_linear(d, lin)
+
+
+def _torch_mlp():
+    return nn.Sequential(nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def case_functional():
+    x = torch.randn(32, 128)
+    inp = kshim.Input((128,))
+    h = kshim.layers.Dense(128, activation="relu")(inp)
+    h = kshim.layers.Dense(128, activation="relu")(h)
+    ours = kshim.Model(inp, kshim.layers.Dense(10)(h))
+    ref = _torch_mlp()
+    _mlp_weights_to_torch(ours.layers[1:], ref)
+    return ours, ref, x, (128,)
+
+
+def case_sequential():
+    x = torch.randn(32, 128)
+    ours = kshim.Sequential(
+        [
+            kshim.Input((128,)),
+            kshim.layers.Dense(128, activation="relu"),
+            kshim.layers.Dense(128, activation="relu"),
+            kshim.layers.Dense(10),
+        ]
+    )
+    ref = _torch_mlp()
+    _mlp_weights_to_torch(ours.layers, ref)
+    return ours, ref, x, (128,)
+
+
+def case_subclassed():
+    x = torch.randn(32, 128)
+
+    class MLP(kshim.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = kshim.layers.Dense(128, activation="relu")
+            self.d2 = kshim.layers.Dense(128, activation="relu")
+            self.d3 = kshim.layers.Dense(10)
+
+        def call(self, x):
+            return self.d3(self.d2(self.d1(x)))
+
+    ours = MLP()
+    ours(x)
+    ref = _torch_mlp()
+    _mlp_weights_to_torch([ours.d1, ours.d2, ours.d3], ref)
+    return ours, ref, x, (128,)
+
+
 def keras_dense():
     import keras
 
@@ -92,7 +147,13 @@ def keras_mlp():
     return model
 
 
-CASES = {"dense": (case_dense, keras_dense), "mlp": (case_mlp, keras_mlp)}
+CASES = {
+    "dense": (case_dense, keras_dense),
+    "mlp": (case_mlp, keras_mlp),
+    "functional": (case_functional, keras_mlp),
+    "sequential": (case_sequential, keras_mlp),
+    "subclassed": (case_subclassed, keras_mlp),
+}
 
 
 # ------------------------------------------------------------------ timing

@@ -32,6 +32,7 @@ from kshim.activations.activations import (
     tanh_shrink,
     threshold,
 )
+from kshim.activations.fast import fast_path
 from kshim.activations.registry import deserialize, get, serialize
 
 # Keras' aliases are the functions themselves.

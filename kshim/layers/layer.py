@@ -378,6 +378,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         s(self, "_kshim_init_called", False)
         s(self, "_dtype_policy", dtype_policies.get(None))
         s(self, "name", None)
+        s(self, "_name_base", None)
         return self
 
     def __init__(
@@ -407,6 +408,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             )
         s = object.__setattr__
         s(self, "name", name or naming.auto_name(type(self).__name__))
+        # Auto-named layers are keyed in a model by this base made unique within the model,
+        # so twins built by the same code share their state_dict keys (see models/).
+        s(self, "_name_base", None if name else naming.to_snake_case(type(self).__name__))
         s(self, "_trainable", trainable)
         self.dtype_policy = dtype
         self.autocast = bool(autocast)

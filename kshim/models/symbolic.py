@@ -48,6 +48,7 @@ class KerasTensor:
         self.sparse = sparse
         self._node = node
         self._index = index
+        self._mask = None  # a KerasTensor for the mask Keras would attach, if any
 
     @property
     def ndim(self) -> int:
@@ -67,6 +68,77 @@ class KerasTensor:
 
     def __iter__(self):
         raise TypeError("A symbolic KerasTensor cannot be iterated over.")
+
+    # Any torch function (and so any operator below) applied to a KerasTensor is recorded
+    # in the graph as a ``TorchOpLayer`` node and its output inferred on meta tensors.
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        from kshim.models.op_layer import record_torch_op
+
+        return record_torch_op(func, args, kwargs or {})
+
+    def __add__(self, other):
+        return torch.add(self, other)
+
+    def __radd__(self, other):
+        return torch.add(other, self)
+
+    def __sub__(self, other):
+        return torch.sub(self, other)
+
+    def __rsub__(self, other):
+        return torch.sub(other, self)
+
+    def __mul__(self, other):
+        return torch.mul(self, other)
+
+    def __rmul__(self, other):
+        return torch.mul(other, self)
+
+    def __truediv__(self, other):
+        return torch.div(self, other)
+
+    def __rtruediv__(self, other):
+        return torch.div(other, self)
+
+    def __matmul__(self, other):
+        return torch.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return torch.matmul(other, self)
+
+    def __pow__(self, other):
+        return torch.pow(self, other)
+
+    def __neg__(self):
+        return torch.neg(self)
+
+    def __abs__(self):
+        return torch.abs(self)
+
+    def __getitem__(self, index):
+        return record_getitem(self, index)
+
+    def __lt__(self, other):
+        return torch.lt(self, other)
+
+    def __le__(self, other):
+        return torch.le(self, other)
+
+    def __gt__(self, other):
+        return torch.gt(self, other)
+
+    def __ge__(self, other):
+        return torch.ge(self, other)
+
+    def __hash__(self):
+        return id(self)
+
+
+def record_getitem(x, index):
+    from kshim.models.op_layer import record_torch_op
+
+    return record_torch_op(torch.Tensor.__getitem__, (x, index), {})
 
 
 def flatten(structure) -> list:
@@ -102,24 +174,21 @@ def _is_shape(x) -> bool:
     )
 
 
-def _meta_tensor(shape, dtype, run: int, counter: list):
-    dims = []
-    for d in shape:
-        if d is None:
-            dims.append(_STAND_INS[run][counter[0] % len(_STAND_INS[run])])
-            counter[0] += 1
-        else:
-            dims.append(d)
+def _meta_tensor(shape, dtype, run: int):
+    # An unknown size gets the same stand-in at the same axis in every tensor, so that
+    # tensors with unknown batch (or time) sizes still broadcast and concatenate.
+    stand_ins = _STAND_INS[run]
+    dims = [stand_ins[i % len(stand_ins)] if d is None else d for i, d in enumerate(shape)]
     return torch.empty(dims, dtype=config.to_torch_dtype(dtype), device="meta")
 
 
-def _run_on_meta(layer, args, kwargs, run: int):
-    """Runs the layer's forward on meta stand-ins for every KerasTensor in args/kwargs."""
-    counter = [0]
+def _run_on_meta(layer, args, kwargs, run: int, in_mask=None, want_mask=False):
+    """Runs the layer's forward on meta stand-ins for every KerasTensor in args/kwargs;
+    with ``want_mask`` also its ``compute_mask``. Returns (outputs, output mask)."""
 
     def to_meta(x):
         if isinstance(x, KerasTensor):
-            return _meta_tensor(x.shape, x.dtype, run, counter)
+            return _meta_tensor(x.shape, x.dtype, run)
         return x
 
     meta_args = map_structure(to_meta, args)
@@ -127,7 +196,12 @@ def _run_on_meta(layer, args, kwargs, run: int):
     saved = list(layer._losses)
     try:
         with _on_meta(layer):
-            return layer.forward(*meta_args, **meta_kwargs)
+            out = layer.forward(*meta_args, **meta_kwargs)
+            mask = None
+            if want_mask:
+                first = meta_args[0] if len(meta_args) == 1 else list(meta_args)
+                mask = layer.compute_mask(first, map_structure(to_meta, in_mask))
+            return out, mask
     finally:
         layer._losses[:] = saved
 
@@ -149,11 +223,7 @@ def _merge_shapes(a, b) -> tuple:
     return tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
 
 
-def _infer(layer, args, kwargs):
-    """Output structure of (shape, dtype) pairs for a call on KerasTensors."""
-    with torch.no_grad():
-        first = _run_on_meta(layer, args, kwargs, 0)
-        second = _run_on_meta(layer, args, kwargs, 1)
+def _specs(first, second):
     f1, f2 = flatten(first), flatten(second)
     specs = iter(
         [
@@ -164,6 +234,25 @@ def _infer(layer, args, kwargs):
         ]
     )
     return map_structure(lambda _: next(specs), first)
+
+
+def _infer(layer, args, kwargs, in_mask=None, want_mask=False):
+    """Output structure of specs (shape, dtype) for a call on KerasTensors, and the spec
+    of the output mask (``None`` when the layer makes none)."""
+    with torch.no_grad():
+        first, m1 = _run_on_meta(layer, args, kwargs, 0, in_mask, want_mask)
+        second, m2 = _run_on_meta(layer, args, kwargs, 1, in_mask, want_mask)
+    mask = _specs(m1, m2) if isinstance(m1, torch.Tensor) else None
+    return _specs(first, second), mask
+
+
+def _mask_of(x):
+    if isinstance(x, KerasTensor):
+        return getattr(x, "_mask", None)
+    if isinstance(x, (list, tuple)):
+        masks = [_mask_of(v) for v in x]
+        return masks if any(m is not None for m in masks) else None
+    return None
 
 
 class _Spec:
@@ -196,9 +285,17 @@ class _ShapeOnly:
 
 
 def symbolic_call(layer, args, kwargs):
-    """Calls ``layer`` on KerasTensors: builds it, infers outputs, records a ``Node``."""
+    """Calls ``layer`` on KerasTensors: builds it, infers outputs (and their mask, as
+    Keras does), records a ``Node``."""
     _build_symbolically(layer, args, kwargs)
-    specs = _infer(layer, args, kwargs)
+    in_mask = _mask_of(args[0]) if args else None
+    call_kwargs = kwargs
+    if in_mask is not None and layer._call_has_mask and "mask" not in kwargs:
+        call_kwargs = {**kwargs, "mask": in_mask}
+    makes_mask = type(layer).compute_mask is not _base_compute_mask() or (
+        in_mask is not None and getattr(layer, "supports_masking", False)
+    )
+    specs, mask_spec = _infer(layer, args, call_kwargs, in_mask, makes_mask)
     node = Node(layer, args, kwargs, None)
     counter = [0]
 
@@ -211,7 +308,17 @@ def symbolic_call(layer, args, kwargs):
 
     outputs = map_structure(make, specs)
     node.outputs = outputs
+    if mask_spec is not None:
+        first = flatten(outputs)[0]
+        if isinstance(first, KerasTensor):
+            first._mask = KerasTensor(mask_spec.shape, mask_spec.dtype)
     return outputs
+
+
+def _base_compute_mask():
+    from kshim.layers.layer import Layer
+
+    return Layer.compute_mask
 
 
 def infer_output_shape(layer, input_shape=None, *args, **kwargs):
@@ -237,5 +344,5 @@ def infer_output_shape(layer, input_shape=None, *args, **kwargs):
     extra = tuple(to_kt(s) if _is_shape(s) else s for s in args)
     kw = {k: to_kt(s) if _is_shape(s) else s for k, s in kwargs.items()}
     _build_symbolically(layer, (x, *extra), kw)
-    specs = _infer(layer, (x, *extra), kw)
+    specs, _ = _infer(layer, (x, *extra), kw)
     return map_structure(lambda spec: None if spec is None else spec.shape, specs)

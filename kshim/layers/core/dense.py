@@ -70,7 +70,7 @@ class Dense(Layer):
             raise ValueError(f"Dense: LoRA is not supported by kshim. Received: lora_rank={lora_rank}")
         self.units = units
         self.activation = activations.get(activation)
-        self._act = None if self.activation is activations.linear else self.activation
+        self._act = activations.fast_path(self.activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -1,0 +1,20 @@
+"""Models: ``Input``, ``Model`` (functional and subclassed), ``Sequential``."""
+
+from kshim.models.cloning import clone_model
+from kshim.models.functional import Functional
+from kshim.models.input_layer import Input, InputLayer
+from kshim.models.model import Model
+from kshim.models.op_layer import TorchOpLayer
+from kshim.models.sequential import Sequential
+from kshim.models.symbolic import KerasTensor
+
+__all__ = [
+    "Functional",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Model",
+    "Sequential",
+    "TorchOpLayer",
+    "clone_model",
+]
