@@ -1020,6 +1020,22 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         elif "shapes_dict" in config:
             self.build(**config["shapes_dict"])
 
+    # ------------------------------------------------------------------ files
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        """Writes the weights: Keras 3's ``.weights.h5`` layout, legacy ``.h5``, or
+        ``.safetensors`` (keyed like ``state_dict``), by the file's extension."""
+        from kshim.saving import weights_io
+
+        weights_io.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+        """Reads weights written by ``save_weights`` or by Keras; checks everything before
+        it writes any weight, so a failed load leaves the layer unchanged."""
+        from kshim.saving import weights_io
+
+        weights_io.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     def count_params(self) -> int:
         if not self.built:
             raise ValueError(

@@ -114,6 +114,12 @@ class Model(Layer):
             )
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs) -> None:
+        """Saves the model as a Keras 3 ``.keras`` archive (or legacy ``.h5``)."""
+        from kshim.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
     # ------------------------------------------------------------------ summary
 
     def summary(
