@@ -101,9 +101,7 @@ class Variable(nn.Parameter):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        result = Variable(
-            self.data.clone(memory_format=torch.preserve_format), self.requires_grad
-        )
+        result = Variable(self.data.clone(memory_format=torch.preserve_format), self.requires_grad)
         result.__dict__.update({k: v for k, v in self.__dict__.items()})
         memo[id(self)] = result
         return result

@@ -55,13 +55,17 @@ class InputSpec:
         self.allow_last_axis_squeeze = allow_last_axis_squeeze
         axes = axes or {}
         if not isinstance(axes, dict) or not all(isinstance(k, int) for k in axes):
-            raise TypeError(f"Argument `axes` must be a dict with integer keys. Received: axes={axes}")
+            raise TypeError(
+                f"Argument `axes` must be a dict with integer keys. Received: axes={axes}"
+            )
         self.axes = {int(k): v for k, v in axes.items()}
         if self.axes and (self.ndim is not None or self.max_ndim is not None):
             max_dim = (self.ndim if self.ndim is not None else self.max_ndim) - 1
             max_axis = max(self.axes)
             if max_axis > max_dim:
-                raise ValueError(f"Axis {max_axis} is greater than the maximum allowed value: {max_dim}")
+                raise ValueError(
+                    f"Axis {max_axis} is greater than the maximum allowed value: {max_dim}"
+                )
         # Worked out once, so that checking a call's input costs a few comparisons.
         self._axes_items = tuple((a, v) for a, v in self.axes.items() if v is not None)
         lo, hi = self.min_ndim or 0, self.max_ndim if self.max_ndim is not None else 1 << 30

@@ -282,6 +282,10 @@ def _rollback_tree(snaps) -> None:
         object.__setattr__(m, "built", built)
 
 
+# nn.Module's own bookkeeping attributes: never scanned for layers.
+_TORCH_INTERNALS = frozenset(nn.Module().__dict__)
+
+
 class _LayerMeta(type):
     """Runs Keras' after-``__init__`` steps: check ``super().__init__()`` was called, record
     the constructor arguments for ``get_config``, register layers kept in containers, and
@@ -337,7 +341,10 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     """
 
     # Worked out once per class in ``__init_subclass__``.
+    # Container attributes that a subclass registers itself (models' layer lists).
+    _untracked_attrs: frozenset = frozenset()
     _call_has_training = False
+    _training_pos = 1 << 30
     _call_has_mask = False
     _call_params: tuple = ()
     _build_params: tuple = ()
@@ -351,6 +358,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             names, positional, var_kw = _signature_info(cls.__dict__["call"])
             cls._call_params = tuple(positional)
             cls._call_has_training = "training" in names
+            # ``layer(x, True)``: training given by position (index in the call's args).
+            cls._training_pos = positional.index("training") if "training" in positional else 1 << 30
             cls._call_has_mask = "mask" in names
             cls._call_var_kw = var_kw
         if build is not None:
@@ -421,7 +430,11 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         batch_input_shape = kwargs.get("batch_input_shape")
         if batch_input_shape is None and input_shape is not None:
             batch_input_shape = (kwargs.get("batch_size"), *tuple(input_shape))
-        s(self, "_batch_input_shape", None if batch_input_shape is None else tuple(batch_input_shape))
+        s(
+            self,
+            "_batch_input_shape",
+            None if batch_input_shape is None else tuple(batch_input_shape),
+        )
         s(self, "_initial_weights", kwargs.get("weights"))
         s(self, "_kshim_init_called", True)
 
@@ -472,8 +485,22 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         )
 
     def _sync_holders(self, drop_empty: bool = False) -> None:
-        """Re-registers the layers held in container attributes (each module once)."""
+        """Re-registers the layers held in container attributes (each module once).
+
+        Containers that gained layers since they were assigned (``self.blocks = []``,
+        then ``append`` in ``__init__`` or ``build``) get a holder here."""
         modules = self._modules
+        skip = _TORCH_INTERNALS | type(self)._untracked_attrs
+        for key, value in self.__dict__.items():
+            if (
+                key not in modules
+                and key not in skip
+                and isinstance(value, (list, tuple, dict))
+                and not isinstance(value, torch.Size)
+                and value
+                and _contains_module(value)
+            ):
+                modules[key] = _Holder()
         holders = [k for k, m in modules.items() if isinstance(m, _Holder)]
         if not holders:
             return
@@ -762,7 +789,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     def dtype_policy(self, value) -> None:
         policy = dtype_policies.get(value)
         object.__setattr__(self, "_dtype_policy", policy)
-        object.__setattr__(self, "_compute_torch_dtype", config.to_torch_dtype(policy.compute_dtype))
+        object.__setattr__(
+            self, "_compute_torch_dtype", config.to_torch_dtype(policy.compute_dtype)
+        )
         self._refresh_autocast()
 
     def _refresh_autocast(self) -> None:
@@ -776,9 +805,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     @autocast.setter
     def autocast(self, value: bool) -> None:
         object.__setattr__(self, "_autocast_flag", bool(value))
-        object.__setattr__(
-            self, "_autocast_dtype", self._compute_torch_dtype if value else None
-        )
+        object.__setattr__(self, "_autocast_dtype", self._compute_torch_dtype if value else None)
 
     @property
     def dtype(self) -> str:
@@ -846,6 +873,11 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         if self._losses:
             self._losses.clear()
         training = kwargs.get("training") if kwargs else None
+        if training is None and len(args) > self._training_pos:
+            training = args[self._training_pos]
+            if training is not None:
+                kwargs["training"] = training
+                args = args[: self._training_pos] + args[self._training_pos + 1 :]
         if training is None:
             if self._call_has_training:
                 inherited = _ctx.training
@@ -899,9 +931,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
 
     def call(self, *args, **kwargs):
         """The layer's computation. Subclasses override it."""
-        raise TypeError(
-            f"Layer {type(self).__name__} does not have a `call()` method implemented."
-        )
+        raise TypeError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def _maybe_build(self, args, kwargs) -> None:
         with _build_lock(self):
@@ -911,6 +941,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             device = _first_device(args) or _first_device(kwargs)
             if self._build_params and len(self._build_params) > 1:
                 build_call = functools.partial(self.build, **shapes)
+            elif not self._build_params and getattr(type(self).build, "_kshim_wrapped", False):
+                build_call = self.build  # ``def build(self)``
             else:
                 first = next(iter(shapes.values()), None)
                 build_call = functools.partial(self.build, first)

@@ -22,7 +22,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         call_function: Not supported; must be ``None``.
     """
     if input_tensors is not None or call_function is not None or kwargs:
-        raise ValueError("clone_model: `input_tensors`, `call_function` and other arguments are not supported.")
+        raise ValueError(
+            "clone_model: `input_tensors`, `call_function` and other arguments are not supported."
+        )
     clone = clone_function or _default_clone
     if isinstance(model, Sequential):
         layers = []
@@ -47,7 +49,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             return values[id(x)] if isinstance(x, KerasTensor) else x
 
         for node in model._nodes:
-            out = new_layers[id(node.layer)](*map_structure(sub, node.args), **map_structure(sub, node.kwargs))
+            out = new_layers[id(node.layer)](
+                *map_structure(sub, node.args), **map_structure(sub, node.kwargs)
+            )
             for old, new in zip(flatten(node.outputs), flatten(out)):
                 values[id(old)] = new
         return Functional(

@@ -56,8 +56,19 @@ def _overrides_compute_mask(layer) -> bool:
 
 
 class _Step:
-    __slots__ = ("layer", "node", "simple", "in_slot", "out_slot", "args", "kwargs", "outs",
-                 "masked", "in_mask_slots", "out_mask_slot")
+    __slots__ = (
+        "layer",
+        "node",
+        "simple",
+        "in_slot",
+        "out_slot",
+        "args",
+        "kwargs",
+        "outs",
+        "masked",
+        "in_mask_slots",
+        "out_mask_slot",
+    )
 
 
 def _normalize_io(value, what: str):
@@ -121,6 +132,8 @@ class Functional(Model):
         trainable: Whether the model's weights are trained.
     """
 
+    _untracked_attrs = frozenset({"_graph_layers", "_steps", "_nodes", "inputs", "outputs", "_inputs_struct", "_outputs_struct"})
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         in_struct, in_flat = _normalize_io(inputs, "inputs")
@@ -163,7 +176,7 @@ class Functional(Model):
             if node is None or isinstance(node.layer, InputLayer):
                 name = t.name or (node.layer.name if node is not None else "?")
                 raise ValueError(
-                    f"Graph disconnected: the model's outputs need the input \"{name}\" "
+                    f'Graph disconnected: the model\'s outputs need the input "{name}" '
                     f"(shape {t.shape}), which is not among the `inputs` passed to Model: "
                     f"{[i.name for i in in_flat]}"
                 )
@@ -365,7 +378,11 @@ class Functional(Model):
             if isinstance(x, KerasTensor):
                 return {
                     "class_name": "__keras_tensor__",
-                    "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": history(x)},
+                    "config": {
+                        "shape": list(x.shape),
+                        "dtype": x.dtype,
+                        "keras_history": history(x),
+                    },
                 }
             return serialization_lib.serialize_keras_object(x)
 

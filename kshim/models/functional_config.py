@@ -80,7 +80,9 @@ def functional_from_config(cls, config, custom_objects=None):
             progressed = True
         if not progressed:
             names = sorted({p[0] for p in pending})
-            raise ValueError(f"The functional model config cannot be rebuilt: layers {names} wait for inputs that no layer makes.")
+            raise ValueError(
+                f"The functional model config cannot be rebuilt: layers {names} wait for inputs that no layer makes."
+            )
 
     def io(spec):
         if _is_history(spec):

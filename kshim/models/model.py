@@ -94,8 +94,7 @@ class Model(Layer):
         """Returns a layer by name or by index (Keras' ``get_layer``)."""
         if index is not None and name is not None:
             raise ValueError(
-                f"Provide only a layer name or a layer index. Received: index={index}, "
-                f"name={name}."
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}."
             )
         layers = self.layers
         if index is not None:
@@ -177,7 +176,9 @@ class Model(Layer):
                 f"Received: batch_size={batch_size}"
             )
         if verbose not in ("auto", 0, 1, 2):
-            raise ValueError(f"Model.predict: `verbose` must be 'auto', 0, 1 or 2. Received: {verbose!r}")
+            raise ValueError(
+                f"Model.predict: `verbose` must be 'auto', 0, 1 or 2. Received: {verbose!r}"
+            )
         if verbose == "auto":
             verbose = 1 if sys.stdout.isatty() else 0
         n_inputs = len(getattr(self, "_input_names", None) or [None])

@@ -35,6 +35,8 @@ class Sequential(Model):
     ['dense.kernel', 'dense.bias', 'dense_1.kernel', 'dense_1.bias']
     """
 
+    _untracked_attrs = frozenset({"_seq", "_call_layers"})
+
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         s = object.__setattr__
@@ -46,9 +48,7 @@ class Sequential(Model):
         s(self, "_input_check", None)
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
-                raise TypeError(
-                    f"Sequential expects a list of layers. Received: layers={layers!r}"
-                )
+                raise TypeError(f"Sequential expects a list of layers. Received: layers={layers!r}")
             for layer in layers:
                 self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -82,10 +82,14 @@ class Sequential(Model):
                 )
             object.__setattr__(self, "_input_layer", layer)
         elif not self._seq and self._input_layer is None and layer._batch_input_shape is not None:
-            object.__setattr__(self, "_input_layer", InputLayer(batch_shape=layer._batch_input_shape))
+            object.__setattr__(
+                self, "_input_layer", InputLayer(batch_shape=layer._batch_input_shape)
+            )
         if not isinstance(layer, InputLayer):
             if any(existing is layer for existing in self._seq):
-                raise ValueError(f"Layer '{layer.name}' is already in Sequential model '{self.name}'.")
+                raise ValueError(
+                    f"Layer '{layer.name}' is already in Sequential model '{self.name}'."
+                )
             self._seq.append(layer)
         self._register()
         object.__setattr__(self, "built", False)
@@ -139,7 +143,9 @@ class Sequential(Model):
 
     def build(self, input_shape=None):
         if input_shape is None:
-            raise ValueError(f"Sequential model '{self.name}' cannot be built without an input shape.")
+            raise ValueError(
+                f"Sequential model '{self.name}' cannot be built without an input shape."
+            )
         if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], int):
             input_shape = tuple(input_shape)
         if not isinstance(input_shape, tuple):

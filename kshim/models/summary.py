@@ -39,7 +39,11 @@ def _fmt_shape(shape) -> str:
         return "{" + ", ".join(f"{k}: {_fmt_shape(v)}" for k, v in shape.items()) + "}"
     if isinstance(shape, list):
         return "[" + ", ".join(_fmt_shape(s) for s in shape) + "]"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + (",)" if len(shape) == 1 else ")")
+    )
 
 
 def _rows(model):
@@ -54,7 +58,9 @@ def _rows(model):
         for layer in model.layers:
             nodes = [n for n in model._nodes if n.layer is layer]
             if nodes:
-                outs = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, nodes[0].outputs)
+                outs = map_structure(
+                    lambda t: t.shape if isinstance(t, KerasTensor) else None, nodes[0].outputs
+                )
                 connected = []
                 for n in nodes:
                     for t in flatten((n.args, n.kwargs)):
@@ -74,7 +80,9 @@ def _rows(model):
     return rows, False
 
 
-def print_summary(model, line_length=None, print_fn=None, expand_nested=False, show_trainable=False):
+def print_summary(
+    model, line_length=None, print_fn=None, expand_nested=False, show_trainable=False
+):
     print_fn = print_fn or print
     rows, functional = _rows(model)
     header = ["Layer (type)", "Output Shape", "Param #"]
@@ -95,14 +103,17 @@ def print_summary(model, line_length=None, print_fn=None, expand_nested=False, s
         if show_trainable:
             cells.append("Y" if layer.trainable else "N")
         table.append(cells)
-    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(header)
+    ]
     if line_length:
         widths[0] = max(widths[0], line_length - sum(widths[1:]) - 3 * len(widths) - 1)
     right = {2}
 
     def line(cells, left="\u2502", mid="\u2502", end="\u2502"):
         parts = [
-            (c.rjust(w) if i in right else c.ljust(w)) for i, (c, w) in enumerate(zip(cells, widths))
+            (c.rjust(w) if i in right else c.ljust(w))
+            for i, (c, w) in enumerate(zip(cells, widths))
         ]
         return left + " " + f" {mid} ".join(parts) + " " + end
 
@@ -122,7 +133,9 @@ def print_summary(model, line_length=None, print_fn=None, expand_nested=False, s
     trainable = model.trainable_weights
     non_trainable = model.non_trainable_weights
     print_fn(f" Total params: {_count(all_w):,} ({readable_memory_size(_bytes(all_w))})")
-    print_fn(f" Trainable params: {_count(trainable):,} ({readable_memory_size(_bytes(trainable))})")
+    print_fn(
+        f" Trainable params: {_count(trainable):,} ({readable_memory_size(_bytes(trainable))})"
+    )
     print_fn(
         f" Non-trainable params: {_count(non_trainable):,} "
         f"({readable_memory_size(_bytes(non_trainable))})"

@@ -52,10 +52,18 @@ def _shape_structure(x):
 
 def _make_inputs(input_shape, input_dtype, input_data, seed=0):
     if input_data is not None:
-        return _map(lambda a: torch.as_tensor(a) if not isinstance(a, torch.Tensor) else a, input_data)
+        return _map(
+            lambda a: torch.as_tensor(a) if not isinstance(a, torch.Tensor) else a, input_data
+        )
     if isinstance(input_shape, dict):
-        dt = input_dtype if isinstance(input_dtype, dict) else dict.fromkeys(input_shape, input_dtype)
-        return {k: _random_input(s, dt[k], seed + i) for i, (k, s) in enumerate(input_shape.items())}
+        dt = (
+            input_dtype
+            if isinstance(input_dtype, dict)
+            else dict.fromkeys(input_shape, input_dtype)
+        )
+        return {
+            k: _random_input(s, dt[k], seed + i) for i, (k, s) in enumerate(input_shape.items())
+        }
     if isinstance(input_shape, list):
         dts = input_dtype if isinstance(input_dtype, list) else [input_dtype] * len(input_shape)
         return [_random_input(s, d, seed + i) for i, (s, d) in enumerate(zip(input_shape, dts))]
@@ -167,7 +175,10 @@ def run_layer_test(
             dts = dtypes if isinstance(dtypes, list) else [dtypes] * len(shapes)
             kt = [KerasTensor(s, d) for s, d in zip(shapes, dts)]
         elif isinstance(shapes, dict):
-            kt = {k: KerasTensor(s, dtypes if isinstance(dtypes, str) else dtypes[k]) for k, s in shapes.items()}
+            kt = {
+                k: KerasTensor(s, dtypes if isinstance(dtypes, str) else dtypes[k])
+                for k, s in shapes.items()
+            }
         else:
             kt = KerasTensor(shapes, dtypes if isinstance(dtypes, str) else "float32")
         sym = symbolic_call(fresh, (kt,), dict(call_kwargs))
@@ -181,7 +192,9 @@ def run_layer_test(
     twin = layer_cls(**init_kwargs)
     twin(x, **call_kwargs)
     twin.load_state_dict(layer.state_dict())
-    _compare(twin(x, **call_kwargs), layer(x, **call_kwargs), atol, rtol, "twin after load_state_dict")
+    _compare(
+        twin(x, **call_kwargs), layer(x, **call_kwargs), atol, rtol, "twin after load_state_dict"
+    )
 
     # 6. One backward pass in training mode.
     if run_training_check and layer.trainable_weights:

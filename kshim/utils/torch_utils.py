@@ -33,7 +33,10 @@ class TorchModuleWrapper(Layer):
                 "TorchModuleWrapper expects a torch.nn.Module. "
                 f"Received: module={module!r} (of type {type(module).__name__})"
             )
-        if isinstance(module, nn.modules.lazy.LazyModuleMixin) and module.has_uninitialized_params():
+        if (
+            isinstance(module, nn.modules.lazy.LazyModuleMixin)
+            and module.has_uninitialized_params()
+        ):
             raise ValueError(
                 "TorchModuleWrapper does not accept lazy torch modules with uninitialized "
                 "parameters (they change class at their first call); give them their input "

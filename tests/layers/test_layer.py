@@ -714,3 +714,48 @@ def test_dtype_policy():
     assert Dense(2, dtype="float64").dtype_policy.name == "float64"
     with pytest.raises(ValueError, match="mixed_float16"):
         Dense(2, dtype="mixed_float17")
+
+
+def test_container_filled_in_build_is_registered():
+    class Lazy(Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+
+        def build(self, input_shape):
+            for _ in range(2):
+                self.blocks.append(Dense(3))
+
+        def call(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return x
+
+    layer = Lazy()
+    layer(torch.ones(1, 3))
+    assert list(layer.state_dict()) == ["blocks.0.kernel", "blocks.0.bias", "blocks.1.kernel", "blocks.1.bias"]
+    assert len(layer.weights) == 4
+
+
+def test_training_given_by_position():
+    class Pos(Layer):
+        def call(self, x, training=None):
+            return x + (1.0 if training else 0.0)
+
+    layer = Pos()
+    x = torch.zeros(1)
+    assert layer(x).item() == 0.0
+    assert layer(x, True).item() == 1.0
+    assert layer(x, training=True).item() == 1.0
+
+
+def test_build_without_shape_argument():
+    class NoShape(Layer):
+        def build(self):
+            self.w = self.add_weight(shape=(2,), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    layer = NoShape()
+    assert layer(torch.ones(2)).tolist() == [1.0, 1.0]

@@ -67,7 +67,9 @@ class Dense(Layer):
                 f"Received: units={units}"
             )
         if lora_rank is not None:
-            raise ValueError(f"Dense: LoRA is not supported by kshim. Received: lora_rank={lora_rank}")
+            raise ValueError(
+                f"Dense: LoRA is not supported by kshim. Received: lora_rank={lora_rank}"
+            )
         self.units = units
         self.activation = activations.get(activation)
         self._act = activations.fast_path(self.activation)
