@@ -55,6 +55,11 @@ def _build_lock(layer) -> threading.RLock:
     return lock
 
 
+def _is_exporting() -> bool:
+    fn = getattr(torch.compiler, "is_exporting", None)
+    return bool(fn()) if fn is not None else False
+
+
 def _is_tensor(x) -> bool:
     return isinstance(x, torch.Tensor)
 
@@ -934,6 +939,13 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         raise TypeError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def _maybe_build(self, args, kwargs) -> None:
+        if torch.compiler.is_compiling() or _is_exporting():
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) is not built, and layers cannot '
+                "be built while torch traces them (torch.compile / torch.export): weights "
+                "must exist first. Build it eagerly before compiling or exporting: call it "
+                f"once on a real input (`{self.name}(x)`), or `build(input_shape)`."
+            )
         with _build_lock(self):
             if self.built:
                 return
@@ -1051,6 +1063,17 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             self.build(config["input_shape"])
         elif "shapes_dict" in config:
             self.build(**config["shapes_dict"])
+
+    def compile(self, *args, **kwargs):
+        """``torch.nn.Module.compile`` (in place), after checking the layer is built:
+        weights must exist before torch traces the layer."""
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) is not built, so it cannot be '
+                f"compiled yet: call it once on a real input (`{self.name}(x)`) or call "
+                "`build(input_shape)` first."
+            )
+        return super().compile(*args, **kwargs)
 
     # ------------------------------------------------------------------ files
 

@@ -17,6 +17,9 @@ from kshim.saving.object_registration import register_keras_serializable
 
 
 def _public_name(func) -> str | None:
+    op_name = getattr(func, "_kshim_op", None)
+    if op_name is not None:
+        return f"kshim.ops.{op_name}"
     name = getattr(func, "__name__", None)
     if name is None:
         return None
@@ -31,6 +34,13 @@ def _public_name(func) -> str | None:
 
 
 def _lookup(name: str):
+    if name.startswith("kshim.ops."):
+        from kshim import ops
+
+        obj = getattr(ops, name[len("kshim.ops.") :], None)
+        if getattr(obj, "_kshim_op", None) is not None:
+            return obj
+        raise ValueError(f"TorchOpLayer: unknown kshim op {name!r}")
     for prefix, namespace in (
         ("torch.Tensor.", torch.Tensor),
         ("torch.nn.functional.", torch.nn.functional),
@@ -58,8 +68,9 @@ class TorchOpLayer(Layer):
         self_name = _public_name(function)
         if self_name is None:
             raise ValueError(
-                "TorchOpLayer: only functions of `torch`, `torch.nn.functional` and "
-                f"`torch.Tensor` methods can be recorded. Received: function={function!r}"
+                "TorchOpLayer: only `kshim.ops` functions, functions of `torch` and "
+                "`torch.nn.functional`, and `torch.Tensor` methods can be recorded. "
+                f"Received: function={function!r}"
             )
         super().__init__(autocast=False, **kwargs)
         object.__setattr__(self, "_name_base", function.__name__.strip("_") or "op")

@@ -247,3 +247,7 @@ from kshim.ops.numpy import (
     zeros,
     zeros_like,
 )
+
+from kshim.ops._symbolic import wrap_public_ops as _wrap_public_ops  # noqa: E402
+
+_wrap_public_ops(globals())

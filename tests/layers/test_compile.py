@@ -258,3 +258,14 @@ def test_numpy_input_gives_numpy_equal_result():
     y = layer(x)
     expected = x.astype("float32") @ layer.kernel.detach().numpy() + layer.bias.detach().numpy()
     np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_unbuilt_layer_cannot_be_compiled_or_exported():
+    model = kshim.Sequential([Dense(3)])
+    with pytest.raises(ValueError, match="is not built, so it cannot be compiled yet"):
+        model.compile(backend="eager")
+    with pytest.raises(ValueError, match=r"is not built.*call it once on a real input"):
+        torch.export.export(model, (torch.ones(2, 4),))
+    model(torch.ones(2, 4))
+    model.compile(backend="eager", fullgraph=True)
+    assert model(torch.ones(3, 4)).shape == (3, 3)

@@ -271,3 +271,20 @@ def test_building_200_layer_model_is_fast():
     elapsed = time.perf_counter() - start
     assert len(model.layers) == 201
     assert elapsed < 5.0  # measured well under 1 s on an idle machine (see scripts/bench.py)
+
+
+def test_kshim_ops_on_keras_tensors_are_recorded():
+    from kshim import ops
+
+    x = kshim.Input((4,))
+    assert ops.shape(x) == (None, 4)
+    y = ops.concatenate([ops.relu(x), ops.multiply(x, 2.0)], axis=-1)
+    z = ops.mean(ops.reshape(y, (-1, 2, 4)), axis=1)
+    model = kshim.Model(x, z)
+    assert z.shape == (None, 4)
+    t = torch.randn(3, 4)
+    expected = torch.cat([torch.relu(t), t * 2], dim=-1).reshape(-1, 2, 4).mean(1)
+    torch.testing.assert_close(model(t), expected)
+    clone = kshim.Model.from_config(model.get_config())
+    torch.testing.assert_close(clone(t), expected)
+    assert any(la.get_config().get("function") == "kshim.ops.concatenate" for la in model.layers[1:])
