@@ -18,7 +18,7 @@ from kshim import (
     utils,
 )
 from kshim import config as config
-from kshim import models, saving
+from kshim import mixed_precision, models, saving
 from kshim.backend import Variable, executing_eagerly, function
 from kshim.layers import InputSpec, Layer
 from kshim.models import Input, Model, Sequential

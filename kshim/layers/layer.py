@@ -55,6 +55,15 @@ def _build_lock(layer) -> threading.RLock:
     return lock
 
 
+_AUTOCAST_DEVICES = frozenset({"cpu", "cuda", "xpu", "mps", "hpu", "xla", "mtia"})
+
+
+def _autocasting(x) -> bool:
+    """Inside ``torch.autocast`` torch picks op dtypes itself: inputs are left as they are."""
+    device = x.device.type
+    return device in _AUTOCAST_DEVICES and torch.is_autocast_enabled(device)
+
+
 def _is_exporting() -> bool:
     fn = getattr(torch.compiler, "is_exporting", None)
     return bool(fn()) if fn is not None else False
@@ -391,6 +400,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         s(self, "_auto_config", None)
         s(self, "_kshim_init_called", False)
         s(self, "_dtype_policy", dtype_policies.get(None))
+        s(self, "_read_dtype", None)
         s(self, "name", None)
         s(self, "_name_base", None)
         return self
@@ -444,6 +454,21 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         s(self, "_kshim_init_called", True)
 
     # ------------------------------------------------------------------ attributes
+
+    def __getattr__(self, name):
+        # Only reached for names not in the instance dict: parameters, buffers, modules.
+        # Under a mixed policy (compute dtype != variable dtype) a float parameter read is
+        # cast to the compute dtype, as Keras autocasts variables; gradients flow back to
+        # the float32 parameter. Buffers (running statistics) are returned as they are.
+        d = self.__dict__
+        params = d.get("_parameters")
+        if params is not None and name in params:
+            value = params[name]
+            cast = d.get("_read_dtype")
+            if cast is not None and value is not None and value.dtype != cast and value.is_floating_point():
+                return value.to(cast)
+            return value
+        return super().__getattr__(name)
 
     def __setattr__(self, name, value):
         d = self.__dict__
@@ -797,6 +822,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         object.__setattr__(
             self, "_compute_torch_dtype", config.to_torch_dtype(policy.compute_dtype)
         )
+        mixed = policy.compute_dtype != policy.variable_dtype
+        object.__setattr__(self, "_read_dtype", self._compute_torch_dtype if mixed else None)
         self._refresh_autocast()
 
     def _refresh_autocast(self) -> None:
@@ -873,7 +900,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         if cdt is not None:
             if not isinstance(x, torch.Tensor):
                 args = (_autocast(x, cdt), *args[1:])
-            elif x.dtype != cdt and x.is_floating_point():
+            elif x.dtype != cdt and x.is_floating_point() and not _autocasting(x):
                 args = (x.to(cdt), *args[1:])
         if self._losses:
             self._losses.clear()
