@@ -295,7 +295,10 @@ def symbolic_call(layer, args, kwargs):
     makes_mask = type(layer).compute_mask is not _base_compute_mask() or (
         in_mask is not None and getattr(layer, "supports_masking", False)
     )
-    specs, mask_spec = _infer(layer, args, call_kwargs, in_mask, makes_mask)
+    specs = None if makes_mask else _specs_from_compute_output_shape(layer, args, kwargs)
+    mask_spec = None
+    if specs is None:
+        specs, mask_spec = _infer(layer, args, call_kwargs, in_mask, makes_mask)
     node = Node(layer, args, kwargs, None)
     counter = [0]
 
@@ -313,6 +316,35 @@ def symbolic_call(layer, args, kwargs):
         if isinstance(first, KerasTensor):
             first._mask = KerasTensor(mask_spec.shape, mask_spec.dtype)
     return outputs
+
+
+def _specs_from_compute_output_shape(layer, args, kwargs):
+    """Keras' shortcut: a layer that defines ``compute_output_shape`` gets outputs of that
+    shape in its compute dtype, with no meta run (meta kernels of some ops are slow Python
+    decompositions). ``None`` when the shortcut does not apply."""
+    from kshim.layers.layer import Layer
+
+    if type(layer).compute_output_shape is Layer.compute_output_shape or len(args) != 1:
+        return None
+    if any(isinstance(t, KerasTensor) for t in flatten(kwargs)):
+        return None
+    x = args[0]
+    if isinstance(x, KerasTensor):
+        shape_in = x.shape
+    elif isinstance(x, (list, tuple)) and x and all(isinstance(t, KerasTensor) for t in x):
+        shape_in = [t.shape for t in x]
+    else:
+        return None
+    try:
+        shape = layer.compute_output_shape(shape_in)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    dtype = layer.compute_dtype
+    if _is_shape(shape):
+        return _Spec(tuple(shape), dtype)
+    if isinstance(shape, (list, tuple)) and shape and all(_is_shape(s) for s in shape):
+        return [_Spec(tuple(s), dtype) for s in shape]
+    return None
 
 
 def _base_compute_mask():

@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 import torch
+import torch._dynamo
 
 from kshim.backend import config
 
@@ -183,7 +184,7 @@ def run_layer_test(
             kt = KerasTensor(shapes, dtypes if isinstance(dtypes, str) else "float32")
         sym = symbolic_call(fresh, (kt,), dict(call_kwargs))
         sym_shapes = _map(lambda t: t.shape, sym)
-        expected_sym = _map(lambda s: (None, *tuple(s)[1:]), _normalize_shape(real))
+        expected_sym = _unbatch_shapes(_normalize_shape(real))
         assert _normalize_shape(sym_shapes) == expected_sym, (
             f"{layer_cls.__name__}: symbolic output shape {sym_shapes} != {expected_sym}"
         )
@@ -208,8 +209,6 @@ def run_layer_test(
 
     # 7. Compiled: zero graph breaks, and the same result as eager.
     if run_compile_check:
-        import torch._dynamo
-
         modes = (False, True) if run_training_check else (False,)
         for training in modes:
             torch._dynamo.reset()
@@ -232,8 +231,11 @@ def run_layer_test(
     # 8. On the meta device: builds there, no compute, right shapes.
     if run_meta_check:
         fresh = layer_cls(**init_kwargs)
-        xm = _map(lambda t: t.to("meta"), x)
-        ym = fresh(xm, **call_kwargs)
+        def to_meta(t):
+            return t.to("meta") if isinstance(t, torch.Tensor) else t
+
+        xm = _map(to_meta, x)
+        ym = fresh(xm, **{k: _map(to_meta, v) for k, v in call_kwargs.items()})
         for t in _flat(ym):
             if isinstance(t, torch.Tensor):
                 assert t.device.type == "meta"
@@ -241,6 +243,17 @@ def run_layer_test(
             assert w.device.type == "meta", f"{layer_cls.__name__}: weight {w.name} not on meta"
         assert _normalize_shape(_shape_structure(ym)) == _normalize_shape(real)
     return layer
+
+
+def _unbatch_shapes(s):
+    """The shape structure with each shape's batch dimension replaced by ``None``."""
+    if isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s):
+        return (None, *s[1:])
+    if isinstance(s, (list, tuple)):
+        return [_unbatch_shapes(v) for v in s]
+    if isinstance(s, dict):
+        return {k: _unbatch_shapes(v) for k, v in s.items()}
+    return s
 
 
 def _normalize_shape(s):

@@ -759,3 +759,31 @@ def test_build_without_shape_argument():
 
     layer = NoShape()
     assert layer(torch.ones(2)).tolist() == [1.0, 1.0]
+
+
+def test_shared_harness_runs_on_dense():
+    from kshim.testing import run_layer_test
+
+    layer = run_layer_test(
+        Dense,
+        {"units": 3, "activation": "relu"},
+        input_shape=(2, 4),
+        expected_output_shape=(2, 3),
+        expected_num_trainable_weights=2,
+        expected_num_non_trainable_weights=0,
+        expected_weight_names=["kernel", "bias"],
+    )
+    assert layer.built
+
+
+def test_set_random_seed_makes_initializers_reproducible():
+    keras.utils.set_random_seed(123)
+    a = Dense(4)
+    a.build((None, 3))
+    keras.utils.set_random_seed(123)
+    b = Dense(4)
+    b.build((None, 3))
+    torch.testing.assert_close(a.kernel, b.kernel)
+    c = Dense(4)
+    c.build((None, 3))
+    assert not torch.allclose(a.kernel, c.kernel)
