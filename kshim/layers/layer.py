@@ -934,7 +934,12 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         for out in flat:
             if _is_tensor(out):
-                self.add_loss(self.activity_regularizer(out))
+                loss = self.activity_regularizer(out)
+                if out.dim() > 0 and out.shape[0] > 0:
+                    # As Keras: divided by the batch size, so the strength does not
+                    # depend on it (a zero batch leaves the loss unscaled: no NaN).
+                    loss = loss / out.shape[0]
+                self.add_loss(loss)
 
     def _convert_args(self, args, kwargs):
         """The slow path: non-tensor inputs (numpy, lists, symbolic KerasTensors)."""

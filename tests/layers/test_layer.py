@@ -685,7 +685,7 @@ def test_losses_activity_and_weight_regularizers():
     y = layer(x)
     assert len(layer.losses) == 2
     act, reg = layer.losses
-    torch.testing.assert_close(act, 0.5 * y.abs().sum())
+    torch.testing.assert_close(act, 0.5 * y.abs().sum() / 3)  # divided by the batch size
     torch.testing.assert_close(reg, 0.1 * (layer.kernel**2).sum())
     layer(x)
     assert len(layer.losses) == 2  # the activity loss of the last call only

@@ -1,0 +1,55 @@
+"""``ZeroPadding3D``: pads the three spatial axes with zeros."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+
+from kshim.backend import config
+from kshim.layers.input_spec import InputSpec
+from kshim.layers.layer import Layer
+from kshim.layers.reshaping._args import spatial_axes, standardize_pairs, torch_pad
+
+
+class ZeroPadding3D(Layer):
+    """Adds zeros before and after each of the three spatial axes of the input.
+
+    Args:
+        padding: Int (the same padding on every side), tuple of 3 ints (symmetric padding
+            of each axis), or tuple of 3 pairs ``((before, after), ...)``, one per axis.
+            Default 1 on every side.
+        data_format: ``"channels_last"`` or ``"channels_first"``; the global image data
+            format (``"channels_last"`` unless changed) by default.
+        **kwargs: Base ``Layer`` arguments.
+
+    Input shape:
+        ``(batch_size, dim1, dim2, dim3, channels)`` for ``channels_last``,
+        ``(batch_size, channels, dim1, dim2, dim3)`` for ``channels_first``.
+
+    Output shape:
+        The same with each spatial axis grown by its padding.
+
+    >>> import torch
+    >>> ZeroPadding3D(((0, 1), 0, 2))(torch.ones(1, 2, 2, 2, 3)).shape
+    torch.Size([1, 3, 2, 6, 3])
+    """
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = config.standardize_data_format(data_format)
+        self.padding = standardize_pairs(padding, 3, "padding")
+        self.input_spec = InputSpec(ndim=3 + 2)
+        self._pad = torch_pad(self.padding, self.data_format)
+        self._axes = spatial_axes(3, self.data_format)
+
+    def call(self, inputs):
+        return F.pad(inputs, self._pad)
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, pair in zip(self._axes, self.padding):
+            if out[axis] is not None:
+                out[axis] += sum(pair)
+        return tuple(out)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
