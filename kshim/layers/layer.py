@@ -171,6 +171,29 @@ def _is_number_list(x) -> bool:
     return True
 
 
+def _tensor_sequence(x) -> bool:
+    """A list or tuple of tensors (merge layers' inputs): no conversion needed."""
+    if type(x) is not list and type(x) is not tuple or not x:
+        return False
+    for v in x:
+        if not isinstance(v, torch.Tensor):
+            return False
+    return True
+
+
+def _needs_autocast(x, dtype) -> bool:
+    if isinstance(x, torch.Tensor):
+        return x.dtype != dtype and x.is_floating_point() and not _autocasting(x)
+    if type(x) is list or type(x) is tuple:
+        for v in x:
+            if _needs_autocast(v, dtype):
+                return True
+        return False
+    if isinstance(x, dict):
+        return any(_needs_autocast(v, dtype) for v in x.values())
+    return False
+
+
 def _autocast(x, dtype):
     if _is_tensor(x):
         if x.dtype != dtype and x.is_floating_point():
@@ -881,7 +904,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         # The hot path (a built layer called on a tensor) is written out flat: every
         # function call or attribute read here is paid on every call of every layer.
         x = args[0] if args else None
-        if not isinstance(x, torch.Tensor):
+        if not isinstance(x, torch.Tensor) and not _tensor_sequence(x):
             args, kwargs, symbolic = self._convert_args(args, kwargs)
             if symbolic:
                 return self._symbolic_call(args, kwargs)
@@ -899,7 +922,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         cdt = self._autocast_dtype
         if cdt is not None:
             if not isinstance(x, torch.Tensor):
-                args = (_autocast(x, cdt), *args[1:])
+                if _needs_autocast(x, cdt):
+                    args = (_autocast(x, cdt), *args[1:])
             elif x.dtype != cdt and x.is_floating_point() and not _autocasting(x):
                 args = (x.to(cdt), *args[1:])
         if self._losses:
