@@ -86,17 +86,17 @@ class InputSpec:
         if self.shape is None and dtype is None:
             if not self._axes_items:
                 if lo == hi:
-                    return lambda x: len(x.shape) == lo
+                    return lambda x: x.dim() == lo
                 if self.max_ndim is None:
-                    return lambda x: len(x.shape) >= lo
-                return lambda x: lo <= len(x.shape) <= hi
+                    return lambda x: x.dim() >= lo
+                return lambda x: lo <= x.dim() <= hi
             if len(self._axes_items) == 1 and self.max_ndim is None:
                 axis, value = self._axes_items[0]
+                # ``x.size(axis)`` is safe after the rank test: |axis| is within ``lo``.
                 if (axis < 0 and -axis <= lo) or (0 <= axis < lo):
                     if lo == hi:
-                        return lambda x: len(x.shape) == lo and x.shape[axis] == value
-                    if self.max_ndim is None:
-                        return lambda x: len(x.shape) >= lo and x.shape[axis] == value
+                        return lambda x: x.dim() == lo and x.size(axis) == value
+                    return lambda x: x.dim() >= lo and x.size(axis) == value
         return self._generic_fast_ok
 
     def _generic_fast_ok(self, x) -> bool:

@@ -396,7 +396,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             cls._call_params = tuple(positional)
             cls._call_has_training = "training" in names
             # ``layer(x, True)``: training given by position (index in the call's args).
-            cls._training_pos = positional.index("training") if "training" in positional else 1 << 30
+            cls._training_pos = (
+                positional.index("training") if "training" in positional else 1 << 30
+            )
             cls._call_has_mask = "mask" in names
             cls._call_var_kw = var_kw
         if build is not None:
@@ -488,7 +490,12 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         if params is not None and name in params:
             value = params[name]
             cast = d.get("_read_dtype")
-            if cast is not None and value is not None and value.dtype != cast and value.is_floating_point():
+            if (
+                cast is not None
+                and value is not None
+                and value.dtype != cast
+                and value.is_floating_point()
+            ):
                 return value.to(cast)
             return value
         return super().__getattr__(name)
@@ -1019,6 +1026,12 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                     build_call()
             else:
                 build_call()
+            if self._build_shapes is None:  # as Keras, for get_build_config()
+                first = next(iter(shapes.values()), None)
+                multi = self._build_params and len(self._build_params) > 1
+                object.__setattr__(
+                    self, "_build_shapes", (((), shapes) if multi else ((first,), {}))
+                )
             object.__setattr__(self, "built", True)
 
     def _build_shapes_for(self, args, kwargs) -> dict:

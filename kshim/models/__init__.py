@@ -7,6 +7,7 @@ from kshim.models.model import Model
 from kshim.models.op_layer import TorchOpLayer
 from kshim.models.sequential import Sequential
 from kshim.models.symbolic import KerasTensor
+from kshim.saving.saving_api import load_model, save_model
 
 __all__ = [
     "Functional",
@@ -17,4 +18,6 @@ __all__ = [
     "Sequential",
     "TorchOpLayer",
     "clone_model",
+    "load_model",
+    "save_model",
 ]

@@ -132,7 +132,17 @@ class Functional(Model):
         trainable: Whether the model's weights are trained.
     """
 
-    _untracked_attrs = frozenset({"_graph_layers", "_steps", "_nodes", "inputs", "outputs", "_inputs_struct", "_outputs_struct"})
+    _untracked_attrs = frozenset(
+        {
+            "_graph_layers",
+            "_steps",
+            "_nodes",
+            "inputs",
+            "outputs",
+            "_inputs_struct",
+            "_outputs_struct",
+        }
+    )
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)

@@ -60,6 +60,24 @@ class Model(Layer):
             )
         super().__init__(**kwargs)
 
+    def build(self, input_shape=None):
+        """Builds a subclassed model for ``input_shape`` by running it once, in inference
+        mode and without gradients, on zeros of that shape (``None`` sizes taken as 1), so
+        that every sub-layer creates its weights, as Keras' symbolic build does."""
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}': `build` needs an `input_shape`, e.g. "
+                "`model.build((None, 16))`."
+            )
+        x = _zeros_for(input_shape)
+        object.__setattr__(self, "built", True)  # call the model's `call` without rebuilding
+        try:
+            with torch.no_grad():
+                self.call(x) if not self._call_has_training else self.call(x, training=False)
+        except BaseException:
+            object.__setattr__(self, "built", False)
+            raise
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional config (``layers``, ``input_layers``, ``output_layers``) rebuilds
@@ -208,6 +226,18 @@ class Model(Layer):
 
 
 # ---------------------------------------------------------------------- predict helpers
+
+
+def _zeros_for(shape):
+    if isinstance(shape, dict):
+        return {k: _zeros_for(v) for k, v in shape.items()}
+    if (
+        isinstance(shape, (list, tuple))
+        and shape
+        and all(isinstance(s, (list, tuple)) or s is None for s in shape)
+    ):
+        return [_zeros_for(s) for s in shape]
+    return torch.zeros(tuple(1 if d is None else int(d) for d in shape))
 
 
 def _is_array(v) -> bool:

@@ -9,7 +9,6 @@ stand-in sizes in two runs; output dimensions that differ between the runs are `
 from __future__ import annotations
 
 import torch
-
 from torch.nn.utils.stateless import _reparametrize_module
 
 from kshim.backend import config

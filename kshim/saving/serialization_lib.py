@@ -10,9 +10,11 @@ kshim objects that stand for Keras ones write Keras' public ``module`` and
 ``class_name`` (see ``object_registration.keras_export``), so configs move between
 Keras 3 and kshim in both directions.
 
-Loading never runs code taken from a config: names are only looked up in tables of
-objects that were imported, registered or passed in, and configs that carry code
-(``__lambda__``) are refused.
+Loading never imports a module named by a config: names are only looked up in tables of
+objects that were imported, registered or passed in. Configs that carry code (a Python
+``lambda`` stored as bytecode) are refused in safe mode, the default; only
+``safe_mode=False`` (or ``kshim.config.enable_unsafe_deserialization()``) loads them.
+Nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import importlib
 import importlib.util
 import inspect
 import re
+import threading
 import types
 from typing import Any
 
@@ -44,6 +47,39 @@ BUILTIN_MODULES = (
 )
 
 _KERAS_MODULE = re.compile(r"^keras(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+_SAFE_MODE = threading.local()
+_UNSAFE_GLOBALLY = {"enabled": False}
+
+
+class SafeModeScope:
+    """Within this scope, deserialization runs with the given ``safe_mode``."""
+
+    def __init__(self, safe_mode: bool = True):
+        self.safe_mode = bool(safe_mode)
+
+    def __enter__(self):
+        self._previous = getattr(_SAFE_MODE, "value", None)
+        _SAFE_MODE.value = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _SAFE_MODE.value = self._previous
+
+
+def in_safe_mode() -> bool:
+    """Whether configs that carry code are refused here (True unless turned off)."""
+    if _UNSAFE_GLOBALLY["enabled"]:
+        return False
+    value = getattr(_SAFE_MODE, "value", None)
+    return True if value is None else value
+
+
+def enable_unsafe_deserialization() -> None:
+    """Lets deserialization load Python lambdas stored as bytecode (Keras' switch of the
+    same name). Only for files you trust: loading them runs their code."""
+    _UNSAFE_GLOBALLY["enabled"] = True
 
 
 class UnknownObjectError(TypeError):
@@ -208,8 +244,8 @@ def deserialize_keras_object(
     Args:
         config: The config to load.
         custom_objects: Optional dictionary of user classes and functions.
-        safe_mode: Kept for Keras compatibility. Configs that carry code are refused
-            whatever its value.
+        safe_mode: Refuse configs that carry code (a Python ``lambda``), the default.
+            ``False`` loads them, which runs their code: only for trusted files.
         module_objects: Optional dictionary of a module's built-in names, such as
             ``{"GlorotUniform": GlorotUniform, "glorot_uniform": GlorotUniform}``.
 
@@ -230,9 +266,15 @@ def deserialize_keras_object(
     >>> type(init).__name__, init.mean, init.stddev, init.seed
     ('RandomNormal', 1.0, 0.5, 3)
     """
-    del safe_mode  # Code-carrying configs are refused unconditionally.
     if config is None:
         return None
+    if not safe_mode or getattr(_SAFE_MODE, "value", None) is not None:
+        with SafeModeScope(safe_mode and in_safe_mode()):
+            return _deserialize(config, custom_objects, module_objects)
+    return _deserialize(config, custom_objects, module_objects)
+
+
+def _deserialize(config, custom_objects, module_objects):
     custom_objects = custom_objects or {}
 
     if isinstance(config, str):
@@ -324,11 +366,19 @@ def _deserialize_special(class_name, inner_config, custom_objects):
             )
         )
     if class_name == "__lambda__":
-        raise ValueError(
-            "Requested the deserialization of a Python lambda. Loading it would run code "
-            "stored in the config, which kshim never does. Replace the lambda with a named "
-            "function registered with `@kshim.saving.register_keras_serializable()`."
-        )
+        if in_safe_mode():
+            raise ValueError(
+                "Requested the deserialization of a Python lambda. Loading it would run code "
+                "stored in the config, so it is refused with safe_mode=True (the default). "
+                "If you trust the source, pass `safe_mode=False`; better, replace the lambda "
+                "with a named function registered with "
+                "`@kshim.saving.register_keras_serializable()`."
+            )
+        from kshim.layers.core.lambda_layer import _load_lambda
+
+        if isinstance(inner_config, dict) and "value" in inner_config:
+            inner_config = {"code": inner_config["value"]}  # (code, defaults, closure)
+        return _load_lambda({"class_name": "__lambda__", "config": inner_config})
     if class_name in ("__keras_tensor__", "__typespec__"):
         raise TypeError(f"Deserializing a `{class_name}` config is not supported yet.")
     return _NOT_SPECIAL
@@ -395,7 +445,10 @@ def _instantiate(cls, inner_config, full_config, custom_objects):
         {**object_registration._scope_objects(), **custom_objects}
     ):
         try:
-            instance = cls.from_config(inner_config)
+            if "safe_mode" in inspect.signature(cls.from_config).parameters:
+                instance = cls.from_config(inner_config, safe_mode=in_safe_mode())
+            else:
+                instance = cls.from_config(inner_config)
         except TypeError as e:
             raise TypeError(
                 f"{cls} could not be deserialized properly. Please ensure that components "

@@ -39,7 +39,12 @@ def test_summary_functional_matches_keras_layout(capsys):
     model.summary(print_fn=lines.append)
     text = "\n".join(lines)
     assert lines[0] == 'Model: "net"'
-    assert "Layer (type)" in text and "Output Shape" in text and "Param #" in text and "Connected to" in text
+    assert (
+        "Layer (type)" in text
+        and "Output Shape" in text
+        and "Param #" in text
+        and "Connected to" in text
+    )
     assert "x (InputLayer)" in text and "dense (Dense)" in text
     assert "(None, 4)" in text and "x[0][0]" in text
     assert " Total params: 31 (124.00 B)" in lines
@@ -64,7 +69,9 @@ def test_predict_arrays_tensors_and_loaders(capsys):
     assert isinstance(out, np.ndarray) and out.shape == (70, 3)
     expected = model(torch.from_numpy(x).float()).detach().numpy()
     np.testing.assert_allclose(out, expected, atol=1e-6)
-    np.testing.assert_allclose(model.predict(torch.from_numpy(x).float(), verbose=0), expected, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(torch.from_numpy(x).float(), verbose=0), expected, atol=1e-6
+    )
     loader = DataLoader(TensorDataset(torch.from_numpy(x).float(), torch.zeros(70)), batch_size=16)
     np.testing.assert_allclose(model.predict(loader, verbose=0), expected, atol=1e-6)
     assert capsys.readouterr().out == ""
@@ -134,3 +141,22 @@ def test_subclassed_model_trains_in_torch_loop():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] * 0.5
+
+
+def test_build_subclassed_model_from_shape():
+    model = MLP()
+    model.build((None, 5))
+    assert model.built and len(model.weights) == 4
+    assert model.get_build_config() == {"input_shape": (None, 5)}
+    assert model(torch.ones(2, 5)).shape == (2, 3)
+    with pytest.raises(ValueError, match="needs an `input_shape`"):
+        MLP().build()
+
+
+def test_build_config_recorded_when_built_by_calling():
+    model = MLP()
+    model(torch.ones(2, 5))
+    assert model.get_build_config() == {"input_shape": (2, 5)}
+    dense = Dense(2)
+    dense(torch.ones(3, 4))
+    assert dense.get_build_config() == {"input_shape": (3, 4)}

@@ -258,12 +258,18 @@ def test_keras_reads_our_registered_config():
     assert isinstance(theirs, RegisteredScaler) and theirs.factor == 2.0
 
 
-def test_lambda_configs_are_never_loaded():
+def test_lambda_configs_load_only_outside_safe_mode():
     with pytest.warns(UserWarning, match="lambda"):
         config = keras.saving.serialize_keras_object(lambda x: x + 1)
-    for safe_mode in (True, False):
-        with pytest.raises(ValueError, match="deserialization of a Python lambda"):
-            deserialize_keras_object(config, safe_mode=safe_mode)
+    with pytest.raises(ValueError, match="deserialization of a Python lambda.*safe_mode"):
+        deserialize_keras_object(config)
+    with pytest.raises(ValueError, match="safe_mode=True"):
+        deserialize_keras_object(config, safe_mode=True)
+    fn = deserialize_keras_object(config, safe_mode=False)
+    assert fn(1) == 2
+    # The scope ends with the call: the next default load is safe again.
+    with pytest.raises(ValueError, match="deserialization of a Python lambda"):
+        deserialize_keras_object(config)
 
 
 @pytest.mark.parametrize(

@@ -193,7 +193,8 @@ class Lambda(Layer):
             safe_mode: Python lambdas (stored as bytecode) are only loaded when this is
                 ``False``; by default they raise ``ValueError``.
         """
-        safe_mode = safe_mode is not False
+        if safe_mode is None:  # the enclosing load's setting (safe unless turned off)
+            safe_mode = serialization_lib.in_safe_mode()
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             if key not in config:
