@@ -916,8 +916,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             if symbolic:
                 return self._symbolic_call(args, kwargs)
             x = args[0]
-        if not self.built:
-            self._maybe_build(args, kwargs)
+        # As Keras: the input spec is checked before the first build too, so a wrong input
+        # raises its clear error and leaves the layer unbuilt.
         spec = self._spec_single
         if spec is not None:
             if not isinstance(x, torch.Tensor):
@@ -926,6 +926,13 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                 check_input(spec, x, 0, self.name)
         elif self._input_spec is not None:
             check_inputs(self._input_spec, x, self.name)
+        if not self.built:
+            self._maybe_build(args, kwargs)
+            spec = self._spec_single  # ``build`` may have narrowed the spec
+            if spec is not None and isinstance(x, torch.Tensor) and not spec._fast_ok(x):
+                check_input(spec, x, 0, self.name)
+            elif spec is None and self._input_spec is not None:
+                check_inputs(self._input_spec, x, self.name)
         cdt = self._autocast_dtype
         if cdt is not None:
             if not isinstance(x, torch.Tensor):

@@ -8,8 +8,9 @@ stand-in sizes in two runs; output dimensions that differ between the runs are `
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
-from torch.nn.utils.stateless import _reparametrize_module
 
 from kshim.backend import config
 from kshim.backend.variables import Variable, rewrap
@@ -210,12 +211,27 @@ def _meta_like(t):
     return rewrap(m, t) if isinstance(t, Variable) else m
 
 
+@contextlib.contextmanager
 def _on_meta(layer):
-    """Swaps every parameter and buffer of ``layer`` for a meta stand-in during a call, so
-    that ``call`` runs without touching (or needing) the real weights."""
-    state = {k: _meta_like(v) for k, v in layer.named_parameters(remove_duplicate=False)}
-    state.update({k: _meta_like(v) for k, v in layer.named_buffers(remove_duplicate=False)})
-    return _reparametrize_module(layer, state)
+    """Swaps every parameter and buffer of ``layer`` (and its sub-modules, reached through
+    ``_modules``, so layers kept in lists are included) for a meta stand-in during a call,
+    so that ``call`` runs without touching (or needing) the real weights."""
+    swapped, stand_ins = [], {}
+    try:
+        for module in layer.modules():
+            for store in (module._parameters, module._buffers):
+                for key, value in list(store.items()):
+                    if value is None:
+                        continue
+                    meta = stand_ins.get(id(value))
+                    if meta is None:  # a tensor shared by two modules gets one stand-in
+                        meta = stand_ins[id(value)] = _meta_like(value)
+                    swapped.append((store, key, value))
+                    store[key] = meta
+        yield
+    finally:
+        for store, key, value in reversed(swapped):
+            store[key] = value
 
 
 def _merge_shapes(a, b) -> tuple:

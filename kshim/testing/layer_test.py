@@ -87,7 +87,7 @@ def _compare(a, b, atol, rtol, what):
 
 def run_layer_test(
     layer_cls,
-    init_kwargs: dict,
+    init_kwargs,
     input_shape=None,
     input_dtype="float32",
     input_data=None,
@@ -111,8 +111,19 @@ def run_layer_test(
     """Runs the shared gate on ``layer_cls(**init_kwargs)``. Raises AssertionError on a
     failure. Returns the built layer, for further checks."""
     call_kwargs = dict(call_kwargs or {})
+    # Each construction gets its own copy of the arguments, so layers made from other
+    # layer instances (RNN cells, wrapped layers) never share sub-layers between the
+    # instances built here. ``init_kwargs`` may also be a function returning the kwargs.
+    if callable(init_kwargs):
+        make_kwargs = init_kwargs
+    else:
+        frozen = dict(init_kwargs)
+
+        def make_kwargs():
+            return copy.deepcopy(frozen)
+
     # 1. Config round trip.
-    layer = layer_cls(**init_kwargs)
+    layer = layer_cls(**make_kwargs())
     cfg = layer.get_config()
     assert isinstance(cfg, dict), f"{layer_cls.__name__}.get_config() must return a dict"
     revived = layer_cls.from_config(copy.deepcopy(cfg))
@@ -169,7 +180,7 @@ def run_layer_test(
     if run_symbolic_check:
         from kshim.models.symbolic import KerasTensor, symbolic_call
 
-        fresh = layer_cls(**init_kwargs)
+        fresh = layer_cls(**make_kwargs())
         dtypes = input_dtype
         shapes = _unbatched(input_shape)
         if isinstance(shapes, list):
@@ -182,6 +193,7 @@ def run_layer_test(
             }
         else:
             kt = KerasTensor(shapes, dtypes if isinstance(dtypes, str) else "float32")
+
         def to_symbolic(t):
             if isinstance(t, torch.Tensor):
                 return KerasTensor((None, *t.shape[1:]), config.standardize_dtype(t.dtype))
@@ -196,7 +208,7 @@ def run_layer_test(
         )
 
     # 5. A twin loads the state dict and computes the same outputs.
-    twin = layer_cls(**init_kwargs)
+    twin = layer_cls(**make_kwargs())
     twin(x, **call_kwargs)
     twin.load_state_dict(layer.state_dict())
     _compare(
@@ -237,7 +249,8 @@ def run_layer_test(
 
     # 8. On the meta device: builds there, no compute, right shapes.
     if run_meta_check:
-        fresh = layer_cls(**init_kwargs)
+        fresh = layer_cls(**make_kwargs())
+
         def to_meta(t):
             return t.to("meta") if isinstance(t, torch.Tensor) else t
 

@@ -1,0 +1,149 @@
+"""``GRU``: the gated recurrent unit layer (Cho et al. 2014)."""
+
+from __future__ import annotations
+
+from kshim import regularizers
+from kshim.layers.input_spec import InputSpec
+from kshim.layers.rnn.gru_cell import GRUCell
+from kshim.layers.rnn.rnn import RNN, forward_cell_attributes, use_cudnn_property
+from kshim.saving.object_registration import keras_export
+
+
+@keras_export("keras.layers.GRU")
+@forward_cell_attributes("recurrent_activation", "reset_after")
+class GRU(RNN):
+    """Gated Recurrent Unit layer: an ``RNN`` of one ``GRUCell`` (``layer.cell``).
+
+    Runs torch's fused GRU kernel (``torch._VF.gru``; Keras' z, r, h gate blocks are
+    reordered to torch's r, z, n on the fly) when ``reset_after=True`` (torch's
+    convention), ``activation="tanh"``, ``recurrent_activation="sigmoid"``, recurrent
+    dropout is off, ``unroll=False`` and there is no mask or a mask whose valid steps are
+    one block per row; otherwise a loop over time steps that ``torch.compile`` unrolls.
+    Weights: ``kernel`` ``(input_dim, 3 * units)``, ``recurrent_kernel``
+    ``(units, 3 * units)``, ``bias`` ``(2, 3 * units)`` (``(3 * units,)`` when
+    ``reset_after=False``).
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        activation: Activation of the candidate state (``"tanh"``).
+        recurrent_activation: Activation of the gates (``"sigmoid"``).
+        use_bias: Whether the layer uses a bias vector.
+        kernel_initializer: Initializer of ``kernel`` (``"glorot_uniform"``).
+        recurrent_initializer: Initializer of ``recurrent_kernel`` (``"orthogonal"``).
+        bias_initializer: Initializer of ``bias`` (``"zeros"``).
+        kernel_regularizer: Regularizer of ``kernel``.
+        recurrent_regularizer: Regularizer of ``recurrent_kernel``.
+        bias_regularizer: Regularizer of ``bias``.
+        activity_regularizer: Regularizer of the output.
+        kernel_constraint: Constraint of ``kernel``.
+        recurrent_constraint: Constraint of ``recurrent_kernel``.
+        bias_constraint: Constraint of ``bias``.
+        dropout: Float in ``[0, 1]``, fraction of the inputs to drop.
+        recurrent_dropout: Float in ``[0, 1]``, fraction of the recurrent state to drop.
+        seed: Random seed for dropout.
+        return_sequences: Return every step's output instead of the last one.
+        return_state: Also return the final state.
+        go_backwards: Process the sequence backwards.
+        stateful: Carry the last state over to the next batch.
+        unroll: Accepted for Keras compatibility (turns the fused kernel off).
+        reset_after: Apply the reset gate after the recurrent matmul (``True``) or
+            before it (``False``).
+        use_cudnn: ``"auto"``, ``True`` or ``False``; ``False`` turns torch's fused
+            kernel off, the others allow it (on any device).
+        **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``).
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        ``(batch_size, timesteps, units)`` with ``return_sequences`` else
+        ``(batch_size, units)``; with ``return_state``, followed by the final state.
+
+    >>> import torch
+    >>> layer = GRU(4)
+    >>> tuple(layer(torch.ones(2, 5, 3)).shape)
+    (2, 4)
+    >>> [tuple(w.shape) for w in layer.weights]
+    [(3, 12), (4, 12), (2, 12)]
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        reset_after=True,
+        use_cudnn="auto",
+        **kwargs,
+    ):
+        cell = GRUCell(
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            reset_after=reset_after,
+            dtype=kwargs.get("dtype", None),
+            trainable=kwargs.get("trainable", True),
+            name="gru_cell",
+            seed=seed,
+            implementation=kwargs.pop("implementation", 2),
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
+        self.input_spec = InputSpec(ndim=3)
+        self._keras_fused_possible = bool(not cell.recurrent_dropout and reset_after)
+        self.use_cudnn = use_cudnn
+
+    use_cudnn = use_cudnn_property
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        return {
+            **config,
+            **self.cell.get_config(),
+            **{k: config[k] for k in ("name", "trainable", "dtype")},
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
