@@ -384,6 +384,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     _training_pos = 1 << 30
     _call_has_mask = False
     _call_params: tuple = ()
+    _call_arg_masks: dict = {}
     _build_params: tuple = ()
 
     def __init_subclass__(cls, **kwargs):
@@ -400,6 +401,13 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                 positional.index("training") if "training" in positional else 1 << 30
             )
             cls._call_has_mask = "mask" in names
+            # Keras fills ``<arg>_mask`` (``query_mask``, ``value_mask``...) from the mask
+            # of the tensor passed as ``<arg>``: {arg name: mask parameter name}.
+            cls._call_arg_masks = {
+                n[: -len("_mask")]: n
+                for n in names
+                if n.endswith("_mask") and n[: -len("_mask")] in names
+            }
             cls._call_var_kw = var_kw
         if build is not None:
             cls._build_params = tuple(_signature_info(build)[1])
@@ -417,6 +425,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         s(self, "_ntw_keys", [])  # own weights created non-trainable, creation order
         s(self, "_unbound", {})  # id(weight) -> key, for weights not yet on an attribute
         s(self, "_losses", [])
+        # A plain flag, read on every call instead of the list: under torch.compile,
+        # testing a list of (non-leaf) loss tensors makes dynamo inspect them.
+        s(self, "_has_losses", False)
         s(self, "_input_spec", None)
         s(self, "_spec_single", None)
         s(self, "_trainable", True)
@@ -823,6 +834,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     def add_loss(self, loss) -> None:
         """Adds a loss tensor (for example an activity penalty) to ``layer.losses``."""
         self._losses.append(loss)
+        self._has_losses = True
 
     @property
     def losses(self) -> list:
@@ -940,8 +952,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                     args = (_autocast(x, cdt), *args[1:])
             elif x.dtype != cdt and x.is_floating_point() and not _autocasting(x):
                 args = (x.to(cdt), *args[1:])
-        if self._losses:
+        if self._has_losses:
             self._losses.clear()
+            self._has_losses = False
         training = kwargs.get("training") if kwargs else None
         if training is None and len(args) > self._training_pos:
             training = args[self._training_pos]

@@ -57,6 +57,7 @@ def _overrides_compute_mask(layer) -> bool:
 
 class _Step:
     __slots__ = (
+        "arg_masks",
         "layer",
         "node",
         "simple",
@@ -248,6 +249,15 @@ class Functional(Model):
             )
             st.masked = incoming or _overrides_compute_mask(node.layer)
             st.in_mask_slots = [r.slot for r in in_refs]
+            params = node.layer._call_params
+            named = [(params[i], a) for i, a in enumerate(st.args) if i < len(params)]
+            named += list(st.kwargs.items())
+            st.arg_masks = [
+                (name, node.layer._call_arg_masks[name], t)
+                for name, t in named
+                if name in node.layer._call_arg_masks
+                and any(type(r) is _Ref and may_mask.get(r.slot) for r in flatten([t]))
+            ]
             first_out = st.outs if type(st.outs) is int else None
             st.out_mask_slot = first_out if produces else None
             if first_out is not None:
@@ -315,24 +325,36 @@ class Functional(Model):
         return _fill(self._out_template, vals)
 
     def _call_masked(self, vals, mask):
+        """The plan with Keras' mask passing: a layer gets the mask of its first argument
+        as ``mask=`` and the masks of its other tensor arguments as ``<arg>_mask=``, and
+        ``compute_mask(first argument, its mask)`` gives the output's mask."""
         masks = [None] * self._n_slots
         if mask is not None:
             m = mask if isinstance(mask, (list, tuple)) else [mask]
             masks[: len(m)] = list(m)
+
+        def mask_of(template):
+            if type(template) is _Ref:
+                return masks[template.slot]
+            if isinstance(template, (list, tuple)):
+                found = [mask_of(t) for t in template]
+                return found if any(m is not None for m in found) else None
+            return None
+
         for st in self._steps:
             args = _fill(st.args, vals)
             kwargs = _fill(st.kwargs, vals)
-            in_masks = [masks[s] for s in st.in_mask_slots]
-            mask_arg = None
-            if st.masked and any(m is not None for m in in_masks):
-                mask_arg = in_masks[0] if len(in_masks) == 1 else in_masks
-                if st.layer._call_has_mask and "mask" not in kwargs:
-                    kwargs["mask"] = mask_arg
+            first_mask = mask_of(st.args[0]) if st.args and st.masked else None
+            if first_mask is not None and st.layer._call_has_mask and "mask" not in kwargs:
+                kwargs["mask"] = first_mask
+            for name, mask_name, template in st.arg_masks:
+                m = mask_of(template)
+                if m is not None and mask_name not in kwargs:
+                    kwargs[mask_name] = m
             out = st.layer(*args, **kwargs)
             _store(out, st.outs, vals)
             if st.out_mask_slot is not None:
-                first = args[0] if len(args) == 1 else list(args)
-                masks[st.out_mask_slot] = st.layer.compute_mask(first, mask_arg)
+                masks[st.out_mask_slot] = st.layer.compute_mask(args[0], first_mask)
         return _fill(self._out_template, vals)
 
     def compute_output_shape(self, input_shape):

@@ -193,7 +193,7 @@ def _run_on_meta(layer, args, kwargs, run: int, in_mask=None, want_mask=False):
 
     meta_args = map_structure(to_meta, args)
     meta_kwargs = map_structure(to_meta, kwargs)
-    saved = list(layer._losses)
+    saved, had = list(layer._losses), layer._has_losses
     try:
         with _on_meta(layer):
             out = layer.forward(*meta_args, **meta_kwargs)
@@ -204,6 +204,7 @@ def _run_on_meta(layer, args, kwargs, run: int, in_mask=None, want_mask=False):
             return out, mask
     finally:
         layer._losses[:] = saved
+        object.__setattr__(layer, "_has_losses", had)
 
 
 def _meta_like(t):
@@ -261,6 +262,14 @@ def _infer(layer, args, kwargs, in_mask=None, want_mask=False):
     return _specs(first, second), mask
 
 
+def _named_args(layer, args, kwargs):
+    """(parameter name, value) for the arguments of a call, positional ones named by the
+    layer's ``call`` signature."""
+    params = layer._call_params
+    out = [(params[i], a) for i, a in enumerate(args) if i < len(params)]
+    return out + list(kwargs.items())
+
+
 def _mask_of(x):
     if isinstance(x, KerasTensor):
         return getattr(x, "_mask", None)
@@ -304,9 +313,15 @@ def symbolic_call(layer, args, kwargs):
     Keras does), records a ``Node``."""
     _build_symbolically(layer, args, kwargs)
     in_mask = _mask_of(args[0]) if args else None
-    call_kwargs = kwargs
+    call_kwargs = dict(kwargs)
     if in_mask is not None and layer._call_has_mask and "mask" not in kwargs:
-        call_kwargs = {**kwargs, "mask": in_mask}
+        call_kwargs["mask"] = in_mask
+    for name, value in _named_args(layer, args, kwargs):
+        mask_name = layer._call_arg_masks.get(name)
+        if mask_name is not None and mask_name not in call_kwargs:
+            m = _mask_of(value)
+            if m is not None:
+                call_kwargs[mask_name] = m
     makes_mask = type(layer).compute_mask is not _base_compute_mask() or (
         in_mask is not None and getattr(layer, "supports_masking", False)
     )

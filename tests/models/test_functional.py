@@ -74,7 +74,10 @@ def test_multiple_inputs_outputs_list_and_dict():
 
 def test_wrong_input_shape_names_input_and_shapes():
     model = _mlp()
-    with pytest.raises(ValueError, match=r'Input "x" of model .* expected shape \(None, 8\), but received input with shape \(2, 7\)'):
+    with pytest.raises(
+        ValueError,
+        match=r'Input "x" of model .* expected shape \(None, 8\), but received input with shape \(2, 7\)',
+    ):
         model(torch.randn(2, 7))
 
 
@@ -154,7 +157,12 @@ def test_training_flag_reaches_dropout():
 def test_state_dict_keys_identical_for_twins():
     first, twin = _mlp(), _mlp()
     assert list(first.state_dict()) == list(twin.state_dict())
-    assert list(first.state_dict()) == ["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"]
+    assert list(first.state_dict()) == [
+        "dense.kernel",
+        "dense.bias",
+        "dense_1.kernel",
+        "dense_1.bias",
+    ]
     twin.load_state_dict(first.state_dict())
     x = torch.randn(3, 8)
     torch.testing.assert_close(first(x), twin(x))
@@ -178,7 +186,9 @@ def test_config_round_trip_and_keras_interchange(keras):
     # Keras 3 reads our config, and we read Keras' config.
     keras_model = keras.Model.from_config(config)
     keras_model.set_weights(model.get_weights())
-    np.testing.assert_allclose(keras_model(x.numpy()).detach().numpy(), model(x).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        keras_model(x.numpy()).detach().numpy(), model(x).detach().numpy(), atol=1e-6
+    )
     back = kshim.Model.from_config(keras_model.get_config())
     back.set_weights(keras_model.get_weights())
     torch.testing.assert_close(back(x), model(x))
@@ -287,4 +297,50 @@ def test_kshim_ops_on_keras_tensors_are_recorded():
     torch.testing.assert_close(model(t), expected)
     clone = kshim.Model.from_config(model.get_config())
     torch.testing.assert_close(clone(t), expected)
-    assert any(la.get_config().get("function") == "kshim.ops.concatenate" for la in model.layers[1:])
+    assert any(
+        la.get_config().get("function") == "kshim.ops.concatenate" for la in model.layers[1:]
+    )
+
+
+@pytest.mark.parametrize("kind", ["attention", "lstm"])
+def test_masks_from_embedding_reach_sequence_layers_like_keras(keras, kind):
+    inp = kshim.Input((6,), dtype="int32")
+    e = kshim.layers.Embedding(10, 8, mask_zero=True)(inp)
+    if kind == "attention":
+        h = kshim.layers.MultiHeadAttention(num_heads=2, key_dim=4)(e, e)
+        out = kshim.layers.GlobalAveragePooling1D()(h)
+    else:
+        out = kshim.layers.LSTM(5)(e)
+    ours = kshim.Model(inp, out)
+    theirs = keras.Model.from_config(ours.get_config())
+    theirs.set_weights(ours.get_weights())
+    x = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]], dtype="int32")
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x)).detach().numpy(), theirs(x).detach().numpy(), atol=1e-5
+    )
+    # Sequential carries the same masks.
+    seq = kshim.Sequential(
+        [
+            kshim.Input((6,), dtype="int32"),
+            kshim.layers.Embedding(10, 8, mask_zero=True),
+            kshim.layers.LSTM(5),
+        ]
+    )
+    kseq = keras.Sequential.from_config(seq.get_config())
+    kseq.set_weights(seq.get_weights())
+    np.testing.assert_allclose(
+        seq(torch.from_numpy(x)).detach().numpy(), kseq(x).detach().numpy(), atol=1e-5
+    )
+
+
+def test_activity_regularized_layer_compiles_after_eager_backward():
+    import warnings
+
+    layer = Dense(3, activity_regularizer="l2")
+    x = torch.randn(4, 5, requires_grad=True)
+    (layer(x).sum() + sum(layer.losses)).backward()  # leaves non-leaf losses on the layer
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = compiled(torch.randn(4, 5))
+    assert y.shape == (4, 3) and len(layer.losses) == 1

@@ -58,12 +58,16 @@ def test_twins_share_state_dict_keys():
         return kshim.Sequential([kshim.Input((3,)), Dense(4), Dropout(0.1), Dense(2)])
 
     a, b = make(), make()
-    assert list(a.state_dict()) == list(b.state_dict()) == [
-        "dense.kernel",
-        "dense.bias",
-        "dense_1.kernel",
-        "dense_1.bias",
-    ]
+    assert (
+        list(a.state_dict())
+        == list(b.state_dict())
+        == [
+            "dense.kernel",
+            "dense.bias",
+            "dense_1.kernel",
+            "dense_1.bias",
+        ]
+    )
     b.load_state_dict(a.state_dict())
     x = torch.randn(2, 3)
     torch.testing.assert_close(a(x), b(x))
@@ -71,7 +75,9 @@ def test_twins_share_state_dict_keys():
 
 def test_wrong_input_shape_is_value_error():
     model = kshim.Sequential([kshim.Input((3,)), Dense(2)])
-    with pytest.raises(ValueError, match=r"expected shape \(None, 3\), but received input with shape \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"expected shape \(None, 3\), but received input with shape \(2, 5\)"
+    ):
         model(torch.ones(2, 5))
 
 
@@ -84,7 +90,9 @@ def test_config_round_trip_and_keras(keras):
     km = keras.Sequential.from_config(config)
     km.set_weights(model.get_weights())
     x = np.ones((2, 3), "float32")
-    np.testing.assert_allclose(km(x).detach().numpy(), model(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        km(x).detach().numpy(), model(torch.from_numpy(x)).detach().numpy(), atol=1e-6
+    )
     back = kshim.Sequential.from_config(km.get_config())
     assert back.built and back.output_shape == (None, 2)
 
@@ -116,7 +124,9 @@ def test_masks_flow_through_sequential():
 
 
 def test_compiled_sequential_zero_graph_breaks():
-    model = kshim.Sequential([kshim.Input((8,)), Dense(8, activation="relu"), Dropout(0.2), Dense(2)])
+    model = kshim.Sequential(
+        [kshim.Input((8,)), Dense(8, activation="relu"), Dropout(0.2), Dense(2)]
+    )
     x = torch.randn(4, 8)
     for training in (False, True):
         explain = torch._dynamo.explain(model)(x, training=training)
