@@ -347,7 +347,7 @@ class Functional(Model):
             first_mask = mask_of(st.args[0]) if st.args and st.masked else None
             if first_mask is not None and st.layer._call_has_mask and "mask" not in kwargs:
                 kwargs["mask"] = first_mask
-            for name, mask_name, template in st.arg_masks:
+            for _name, mask_name, template in st.arg_masks:
                 m = mask_of(template)
                 if m is not None and mask_name not in kwargs:
                     kwargs[mask_name] = m
