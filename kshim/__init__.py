@@ -12,13 +12,15 @@ from kshim import (
     dtype_policies,
     initializers,
     layers,
+    mixed_precision,
+    models,
     ops,
     random,
     regularizers,
+    saving,
     utils,
 )
 from kshim import config as config
-from kshim import mixed_precision, models, saving
 from kshim.backend import Variable, executing_eagerly, function
 from kshim.layers import InputSpec, Layer
 from kshim.models import Input, Model, Sequential

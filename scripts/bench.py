@@ -22,8 +22,8 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -80,7 +80,9 @@ def _copy_layer_norm(ln, torch_ln):
 
 
 def _torch_mlp():
-    return nn.Sequential(nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(
+        nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10)
+    )
 
 
 def _keras_mlp():
@@ -152,7 +154,12 @@ def case_functional():
 
 def case_sequential():
     ours = kshim.Sequential(
-        [kshim.Input((128,)), L.Dense(128, activation="relu"), L.Dense(128, activation="relu"), L.Dense(10)]
+        [
+            kshim.Input((128,)),
+            L.Dense(128, activation="relu"),
+            L.Dense(128, activation="relu"),
+            L.Dense(10),
+        ]
     )
     return _mlp_case(ours, ours.layers)
 
@@ -236,7 +243,14 @@ def case_cnn():
             ]
         )
 
-    return Case(ours, ref, images, to_ref=lambda x: x.permute(0, 3, 1, 2).contiguous(), batch=8, keras=keras_cnn)
+    return Case(
+        ours,
+        ref,
+        images,
+        to_ref=lambda x: x.permute(0, 3, 1, 2).contiguous(),
+        batch=8,
+        keras=keras_cnn,
+    )
 
 
 def case_rnn():
@@ -279,7 +293,11 @@ def case_rnn():
         import keras
 
         return keras.Sequential(
-            [keras.Input((50, 32)), keras.layers.LSTM(64, return_sequences=True), keras.layers.GRU(64)]
+            [
+                keras.Input((50, 32)),
+                keras.layers.LSTM(64, return_sequences=True),
+                keras.layers.GRU(64),
+            ]
         )
 
     return Case(ours, ref, sequences, batch=8, keras=keras_rnn)
@@ -324,11 +342,17 @@ def case_transformer():
     with torch.no_grad():
         a = ours.attn
         q, k, v = (
-            layer.kernel.detach().reshape(128, 128).T for layer in (a._query_dense, a._key_dense, a._value_dense)
+            layer.kernel.detach().reshape(128, 128).T
+            for layer in (a._query_dense, a._key_dense, a._value_dense)
         )
         ref.attn.in_proj_weight.copy_(torch.cat([q, k, v], 0))
         ref.attn.in_proj_bias.copy_(
-            torch.cat([layer.bias.detach().reshape(128) for layer in (a._query_dense, a._key_dense, a._value_dense)])
+            torch.cat(
+                [
+                    layer.bias.detach().reshape(128)
+                    for layer in (a._query_dense, a._key_dense, a._value_dense)
+                ]
+            )
         )
         ref.attn.out_proj.weight.copy_(a._output_dense.kernel.detach().reshape(128, 128).T)
         ref.attn.out_proj.bias.copy_(a._output_dense.bias.detach())
@@ -341,7 +365,9 @@ def case_transformer():
         import keras
 
         inp = keras.Input((64, 128))
-        x = keras.layers.LayerNormalization(epsilon=1e-5)(inp + keras.layers.MultiHeadAttention(4, 32)(inp, inp))
+        x = keras.layers.LayerNormalization(epsilon=1e-5)(
+            inp + keras.layers.MultiHeadAttention(4, 32)(inp, inp)
+        )
         y = keras.layers.Dense(128)(keras.layers.Dense(256, activation="relu")(x))
         return keras.Model(inp, keras.layers.LayerNormalization(epsilon=1e-5)(x + y))
 
@@ -467,7 +493,9 @@ def run_case(name, make, have_keras, eager_only):
 def format_row(row) -> str:
     t = row["eager_us"]
     line = f"{row['case']:<12}{t['kshim']:>10.1f}{t['torch']:>10.1f}{row['eager_ratio']:>8.3f}"
-    line += f"{t['keras']:>10.1f}{row['keras_ratio']:>9.2f}" if "keras" in t else f"{'-':>10}{'-':>9}"
+    line += (
+        f"{t['keras']:>10.1f}{row['keras_ratio']:>9.2f}" if "keras" in t else f"{'-':>10}{'-':>9}"
+    )
     if "compiled_us" in row:
         c = row["compiled_us"]
         line += (
@@ -479,8 +507,12 @@ def format_row(row) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ",".join(CASES))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--cases", default=",".join(CASES), help="comma-separated: " + ",".join(CASES)
+    )
     parser.add_argument("--eager-only", action="store_true", help="skip torch.compile")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras 3 even if installed")
     parser.add_argument("--json", help="also write the table as JSON to this path")
@@ -499,7 +531,9 @@ def main(argv=None) -> int:
             pass
     torch.manual_seed(0)
     print(f"device={DEVICE.type} threads={torch.get_num_threads()} torch={torch.__version__}")
-    header = f"{'case':<12}{'kshim us':>10}{'torch us':>10}{'ratio':>8}{'keras us':>10}{'k/torch':>9}"
+    header = (
+        f"{'case':<12}{'kshim us':>10}{'torch us':>10}{'ratio':>8}{'keras us':>10}{'k/torch':>9}"
+    )
     if not args.eager_only:
         header += f"{'c.kshim':>9}{'c.torch':>9}{'c.ratio':>8}{'breaks':>7}{'comp s':>8}{'t.comp':>8}{'graphs':>8}{'t.graph':>8}"
     print(header)
@@ -516,7 +550,9 @@ def main(argv=None) -> int:
         print(format_row(row), flush=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"device": DEVICE.type, "torch": torch.__version__, "rows": rows}, f, indent=2)
+            json.dump(
+                {"device": DEVICE.type, "torch": torch.__version__, "rows": rows}, f, indent=2
+            )
     return 0
 
 

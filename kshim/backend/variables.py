@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-_META_KEYS = ("_kname", "_kpath", "_ktrainable", "regularizer", "constraint")
+_META_KEYS = ("_kname", "_kpath", "_ktrainable", "_kautocast", "regularizer", "constraint")
 
 
 def _rebuild_variable(data, requires_grad, state):

@@ -35,7 +35,10 @@ class _CallContext(threading.local):
     """Per-thread call state. A ``threading.local`` traces cleanly under ``torch.compile``
     (a ``ContextVar`` does not, see DESIGN.md)."""
 
-    training = None  # the explicit ``training`` of an enclosing call, if any
+    def __init__(self):
+        # Set in each thread's own dict (not left to a class default): dynamo guards on
+        # it, and a missing instance key fails guards made on the same frame.
+        self.training = None  # the explicit ``training`` of an enclosing call, if any
 
 
 _ctx = _CallContext()
@@ -437,6 +440,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         s(self, "_kshim_init_called", False)
         s(self, "_dtype_policy", dtype_policies.get(None))
         s(self, "_read_dtype", None)
+        s(self, "_no_autocast", set())  # weight keys made with add_weight(autocast=False)
         s(self, "name", None)
         s(self, "_name_base", None)
         return self
@@ -506,6 +510,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                 and value is not None
                 and value.dtype != cast
                 and value.is_floating_point()
+                and name not in d["_no_autocast"]  # add_weight(autocast=False)
             ):
                 return value.to(cast)
             return value
@@ -526,7 +531,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
                 object.__setattr__(self, name, value)
                 # An empty container may be filled later: keep its place among the
                 # children so weights keep Keras' tracking order.
-                if not value or _contains_module(value):
+                if (not value and not isinstance(value, tuple)) or _contains_module(value):
                     modules[name] = _Holder()
                     self._sync_holders()
                 return
@@ -608,6 +613,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         self._rename_key(key, name)
 
     def _rename_key(self, old: str, new: str) -> None:
+        if old in self._no_autocast:
+            self._no_autocast.discard(old)
+            self._no_autocast.add(new)
         for keys in (self._tw_keys, self._ntw_keys):
             for i, k in enumerate(keys):
                 if k == old:
@@ -646,7 +654,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             dtype: Weight dtype; the layer's variable dtype by default.
             trainable: ``True`` makes a parameter; ``False`` a buffer (saved in
                 ``state_dict``, broadcast by DDP, no gradient).
-            autocast: Kept for Keras compatibility.
+            autocast: ``False`` keeps the weight in its own dtype when a mixed-precision
+                layer reads it (Keras' flag; BatchNormalization statistics use it).
             regularizer: Regularizer whose penalty ``layer.losses`` includes.
             constraint: Constraint stored on the weight (``weight.constraint``).
             aggregation: Kept for Keras compatibility.
@@ -698,12 +707,16 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         var._kpath = f"{self.name}/{wname}"
         var.regularizer = reg
         var.constraint = cons
+        if not autocast:
+            var._kautocast = False
         key = self._free_key(wname)
         if var.requires_grad:
             self._parameters[key] = var
         else:
             self._buffers[key] = var
         (self._tw_keys if trainable else self._ntw_keys).append(key)
+        if not autocast:
+            self._no_autocast.add(key)
         self._unbound[id(var)] = key
         if not self._trainable:
             var.trainable = False

@@ -10,6 +10,7 @@ except those whose output shape depends on data: `unique`, `nonzero`, one-argume
 """
 
 from kshim.ops import core, math, nn, numpy
+from kshim.ops._symbolic import wrap_public_ops as _wrap_public_ops  # noqa: E402
 from kshim.ops.core import (
     cast,
     cond,
@@ -247,7 +248,5 @@ from kshim.ops.numpy import (
     zeros,
     zeros_like,
 )
-
-from kshim.ops._symbolic import wrap_public_ops as _wrap_public_ops  # noqa: E402
 
 _wrap_public_ops(globals())

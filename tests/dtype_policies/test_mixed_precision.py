@@ -18,7 +18,9 @@ def mixed_policy():
     kshim.mixed_precision.set_global_policy(None)
 
 
-@pytest.mark.parametrize("name, half", [("mixed_bfloat16", torch.bfloat16), ("mixed_float16", torch.float16)])
+@pytest.mark.parametrize(
+    "name, half", [("mixed_bfloat16", torch.bfloat16), ("mixed_float16", torch.float16)]
+)
 def test_global_policy_weights_float32_compute_half(mixed_policy, name, half):
     mixed_policy(name)
     assert kshim.mixed_precision.global_policy().name == name
@@ -44,7 +46,11 @@ def test_per_layer_policy_and_outputs_match_float32_within_half_precision():
 
 def test_mixed_policy_compiles_without_graph_breaks():
     model = kshim.Sequential(
-        [kshim.Input((8,)), Dense(8, activation="relu", dtype="mixed_bfloat16"), Dense(2, dtype="mixed_bfloat16")]
+        [
+            kshim.Input((8,)),
+            Dense(8, activation="relu", dtype="mixed_bfloat16"),
+            Dense(2, dtype="mixed_bfloat16"),
+        ]
     )
     x = torch.randn(3, 8)
     explain = torch._dynamo.explain(model)(x)
@@ -77,4 +83,23 @@ def test_parity_with_keras_mixed_bfloat16(keras):
     a = ours(torch.from_numpy(x))
     b = theirs(x)
     assert str(a.dtype) == "torch.bfloat16" and str(b.dtype) == "torch.bfloat16"
-    np.testing.assert_allclose(a.float().detach().numpy(), b.float().detach().numpy(), atol=1e-2, rtol=1e-2)
+    np.testing.assert_allclose(
+        a.float().detach().numpy(), b.float().detach().numpy(), atol=1e-2, rtol=1e-2
+    )
+
+
+def test_add_weight_autocast_false_is_not_cast():
+    class Scaled(kshim.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            self.keep = self.add_weight(
+                shape=(input_shape[-1],), initializer="ones", autocast=False
+            )
+
+        def call(self, x):
+            return x * self.scale
+
+    layer = Scaled(dtype="mixed_bfloat16")
+    layer(torch.ones(1, 3))
+    assert layer.scale.dtype == torch.bfloat16
+    assert layer.keep.dtype == torch.float32

@@ -90,7 +90,12 @@ def test_batch_size_changes_recompile_no_more_than_torch():
     sizes = [2, 3, 4, 5, 6, 7]
     ours = _count_graphs(_built(MLP()), sizes)
     torch_mlp = nn.Sequential(
-        nn.Linear(16, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10)
+        nn.Linear(16, 32),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(32, 32),
+        nn.ReLU(),
+        nn.Linear(32, 10),
     ).eval()
     theirs = _count_graphs(torch_mlp, sizes)
     assert ours <= theirs, (ours, theirs)

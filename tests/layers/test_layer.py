@@ -88,7 +88,9 @@ def test_constructor_keywords():
     assert layer.name == "head" and layer.trainable is False and layer.dtype == "float64"
     assert layer.get_config()["batch_input_shape"] == (8, 5)
     Dense(3, input_dim=5)
-    with pytest.raises(TypeError, match=r"Unrecognized keyword arguments passed to Dense: \{'foo': 1\}"):
+    with pytest.raises(
+        TypeError, match=r"Unrecognized keyword arguments passed to Dense: \{'foo': 1\}"
+    ):
         Dense(3, foo=1)
     with pytest.raises(ValueError, match="Expected `trainable` to be a boolean"):
         Dense(3, trainable="yes")
@@ -274,7 +276,9 @@ def test_trainable_weight_is_parameter_non_trainable_is_buffer():
     class Stats(Layer):
         def build(self, input_shape):
             self.kernel = self.add_weight(shape=(2,), name="kernel")
-            self.total = self.add_weight(shape=(), initializer="zeros", trainable=False, name="total")
+            self.total = self.add_weight(
+                shape=(), initializer="zeros", trainable=False, name="total"
+            )
 
         def call(self, x):
             self.total.assign(self.total + x.sum())
@@ -444,7 +448,9 @@ def test_get_and_set_weights():
     with pytest.raises(ValueError, match="weight list of length 1, but the layer was expecting 2"):
         layer.set_weights([new[0]])
     # the second shape is wrong: the first must not have been written either
-    with pytest.raises(ValueError, match=r"weight shape \(3,\) is not compatible with provided weight shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"weight shape \(3,\) is not compatible with provided weight shape \(4,\)"
+    ):
         layer.set_weights([np.zeros((2, 3), "float32"), np.zeros(4, "float32")])
     for a, b in zip(before, layer.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -460,7 +466,9 @@ def test_add_weight_bad_shape():
         def call(self, x):
             return x
 
-    with pytest.raises(ValueError, match=r'Layer "bad.*`shape` of `add_weight`.*Received: shape=\(None, 3\)'):
+    with pytest.raises(
+        ValueError, match=r'Layer "bad.*`shape` of `add_weight`.*Received: shape=\(None, 3\)'
+    ):
         Bad()(torch.ones(1))
 
 
@@ -549,7 +557,9 @@ def test_tensor_inputs_pass_through_without_copy():
 
 
 def test_non_tensor_input_raises_type_error():
-    with pytest.raises(TypeError, match=r'Layer "dense.*expects its `inputs` argument.*Received: inputs=\'a\''):
+    with pytest.raises(
+        TypeError, match=r'Layer "dense.*expects its `inputs` argument.*Received: inputs=\'a\''
+    ):
         Dense(2)("a")
     with pytest.raises(TypeError, match="Received: inputs=<object"):
         Dense(2)(object())
@@ -573,7 +583,9 @@ def test_input_spec_messages_match_keras():
         'Input 0 of layer "dense" is incompatible with the layer: expected axis -1 of input '
         "shape to have value 5, but received input with shape (10, 4)"
     )
-    with pytest.raises(ValueError, match=r"expected min_ndim=2, found ndim=1. Full shape received: \(5,\)"):
+    with pytest.raises(
+        ValueError, match=r"expected min_ndim=2, found ndim=1. Full shape received: \(5,\)"
+    ):
         layer(torch.ones(5))
 
 
@@ -582,9 +594,24 @@ def test_input_spec_messages_match_keras():
     [
         (InputSpec(ndim=3), (2, 3), torch.float32, "expected ndim=3, found ndim=2"),
         (InputSpec(max_ndim=2), (2, 3, 4), torch.float32, "expected max_ndim=2, found ndim=3"),
-        (InputSpec(dtype="int32"), (2,), torch.float32, "expected dtype=int32, found dtype=float32"),
-        (InputSpec(shape=(None, 4)), (2, 3), torch.float32, r"expected shape=\(None, 4\), found shape=\(2, 3\)"),
-        (InputSpec(axes={1: 7}), (2, 3), torch.float32, "expected axis 1 of input shape to have value 7"),
+        (
+            InputSpec(dtype="int32"),
+            (2,),
+            torch.float32,
+            "expected dtype=int32, found dtype=float32",
+        ),
+        (
+            InputSpec(shape=(None, 4)),
+            (2, 3),
+            torch.float32,
+            r"expected shape=\(None, 4\), found shape=\(2, 3\)",
+        ),
+        (
+            InputSpec(axes={1: 7}),
+            (2, 3),
+            torch.float32,
+            "expected axis 1 of input shape to have value 7",
+        ),
     ],
 )
 def test_input_spec_checks(spec, shape, dtype, message):
@@ -596,7 +623,9 @@ def test_input_spec_checks(spec, shape, dtype, message):
         def call(self, x):
             return x
 
-    with pytest.raises(ValueError, match=f'Input 0 of layer "checked" is incompatible with the layer: {message}'):
+    with pytest.raises(
+        ValueError, match=f'Input 0 of layer "checked" is incompatible with the layer: {message}'
+    ):
         Checked()(torch.zeros(shape, dtype=dtype))
 
 
@@ -679,7 +708,9 @@ def test_compute_output_shape_default_runs_call_on_meta():
 
 def test_losses_activity_and_weight_regularizers():
     layer = Dense(
-        2, kernel_regularizer=keras.regularizers.L2(0.1), activity_regularizer=keras.regularizers.L1(0.5)
+        2,
+        kernel_regularizer=keras.regularizers.L2(0.1),
+        activity_regularizer=keras.regularizers.L1(0.5),
     )
     x = torch.ones(3, 2)
     y = layer(x)
@@ -733,7 +764,12 @@ def test_container_filled_in_build_is_registered():
 
     layer = Lazy()
     layer(torch.ones(1, 3))
-    assert list(layer.state_dict()) == ["blocks.0.kernel", "blocks.0.bias", "blocks.1.kernel", "blocks.1.bias"]
+    assert list(layer.state_dict()) == [
+        "blocks.0.kernel",
+        "blocks.0.bias",
+        "blocks.1.kernel",
+        "blocks.1.bias",
+    ]
     assert len(layer.weights) == 4
 
 
