@@ -381,6 +381,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
     """
 
     # Worked out once per class in ``__init_subclass__``.
+    # Layers whose math needs float inputs (Dense, convolutions) set this: integer and bool
+    # inputs are then cast to the compute dtype, as Keras' ops promote them.
+    _promote_inputs = False
     # Container attributes that a subclass registers itself (models' layer lists).
     _untracked_attrs: frozenset = frozenset()
     _call_has_training = False
@@ -963,8 +966,12 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             if not isinstance(x, torch.Tensor):
                 if _needs_autocast(x, cdt):
                     args = (_autocast(x, cdt), *args[1:])
-            elif x.dtype != cdt and x.is_floating_point() and not _autocasting(x):
-                args = (x.to(cdt), *args[1:])
+            elif x.dtype != cdt:
+                if x.is_floating_point():
+                    if not _autocasting(x):
+                        args = (x.to(cdt), *args[1:])
+                elif self._promote_inputs:  # int/bool into Dense, Conv...: Keras computes in float
+                    args = (x.to(cdt), *args[1:])
         if self._has_losses:
             self._losses.clear()
             self._has_losses = False

@@ -151,6 +151,8 @@ class SpatialConv(Layer):
     (channels-last view back, activation).
     """
 
+    _promote_inputs = True
+
     def _init_spatial(
         self,
         rank,
@@ -258,7 +260,7 @@ class SpatialConv(Layer):
 
     def _prepare(self, inputs):
         """Channels-first view of ``inputs``, padded; returns it and the conv padding."""
-        x = inputs if inputs.is_floating_point() else inputs.to(self._compute_torch_dtype)
+        x = inputs  # int/bool inputs were promoted by the base class (_promote_inputs)
         if self._to_cf is not None:
             x = x.permute(self._to_cf)
         pad = self._conv_pad

@@ -85,6 +85,8 @@ class BaseConvTranspose(SpatialConv):
         **kwargs: Base ``Layer`` arguments (``name``, ``dtype``, ``trainable``).
     """
 
+    _promote_inputs = True
+
     def __init__(
         self,
         rank,
@@ -190,7 +192,7 @@ class BaseConvTranspose(SpatialConv):
         self.bias = self._bias_weight(self.filters)
 
     def call(self, inputs):
-        x = inputs if inputs.is_floating_point() else inputs.to(self._compute_torch_dtype)
+        x = inputs  # int/bool inputs were promoted by the base class (_promote_inputs)
         if self._to_cf is not None:
             x = x.permute(self._to_cf)
         kernel, bias = self.kernel.permute(self._kperm), self.bias
