@@ -31,6 +31,12 @@ __all__ = ["Layer"]
 _ALLOWED_INIT_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "weights")
 
 
+# Module-level aliases used on the hot path: under torch.compile, reading the ``torch``
+# module from two modules' globals makes dynamo add a Python-level guard that the two
+# are the same object, paid on every compiled call.
+_Tensor = torch.Tensor
+
+
 class _CallContext(threading.local):
     """Per-thread call state. A ``threading.local`` traces cleanly under ``torch.compile``
     (a ``ContextVar`` does not, see DESIGN.md)."""
@@ -939,7 +945,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         # The hot path (a built layer called on a tensor) is written out flat: every
         # function call or attribute read here is paid on every call of every layer.
         x = args[0] if args else None
-        if not isinstance(x, torch.Tensor) and not _tensor_sequence(x):
+        if not isinstance(x, _Tensor) and not _tensor_sequence(x):
             args, kwargs, symbolic = self._convert_args(args, kwargs)
             if symbolic:
                 return self._symbolic_call(args, kwargs)
@@ -948,7 +954,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         # raises its clear error and leaves the layer unbuilt.
         spec = self._spec_single
         if spec is not None:
-            if not isinstance(x, torch.Tensor):
+            if not isinstance(x, _Tensor):
                 check_inputs(spec, x, self.name)
             elif not spec._fast_ok(x):
                 check_input(spec, x, 0, self.name)
@@ -957,13 +963,13 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         if not self.built:
             self._maybe_build(args, kwargs)
             spec = self._spec_single  # ``build`` may have narrowed the spec
-            if spec is not None and isinstance(x, torch.Tensor) and not spec._fast_ok(x):
+            if spec is not None and isinstance(x, _Tensor) and not spec._fast_ok(x):
                 check_input(spec, x, 0, self.name)
             elif spec is None and self._input_spec is not None:
                 check_inputs(self._input_spec, x, self.name)
         cdt = self._autocast_dtype
         if cdt is not None:
-            if not isinstance(x, torch.Tensor):
+            if not isinstance(x, _Tensor):
                 if _needs_autocast(x, cdt):
                     args = (_autocast(x, cdt), *args[1:])
             elif x.dtype != cdt:
@@ -976,7 +982,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
             self._losses.clear()
             self._has_losses = False
         training = kwargs.get("training") if kwargs else None
-        if training is None and len(args) > self._training_pos:
+        if training is None and len(args) > 1 and len(args) > self._training_pos:
             training = args[self._training_pos]
             if training is not None:
                 kwargs["training"] = training

@@ -8,6 +8,11 @@ from kshim import activations, constraints, initializers, regularizers
 from kshim.layers.input_spec import InputSpec
 from kshim.layers.layer import Layer
 
+# Bound once: ``torch.addmm`` read in ``call`` would make dynamo guard (in Python, on every
+# compiled call) that this module's ``torch`` is the caller's ``torch``.
+_addmm = torch.addmm
+_matmul = torch.matmul
+
 
 class Dense(Layer):
     """A densely connected layer: ``activation(dot(inputs, kernel) + bias)``.
@@ -117,9 +122,9 @@ class Dense(Layer):
             bias = None if bias is None else bias.to(cast)
         # addmm is one fused kernel on the (in, out) kernel as stored: no transposed view.
         if bias is not None and inputs.dim() == 2:
-            x = torch.addmm(bias, inputs, kernel)
+            x = _addmm(bias, inputs, kernel)
         else:
-            x = torch.matmul(inputs, kernel)
+            x = _matmul(inputs, kernel)
             if bias is not None:
                 x = x + bias
         if self._act is not None:
