@@ -112,6 +112,15 @@ def _init(rank, init_method):
     )
 
 
+def _shutdown():
+    # Every rank reaches here before any tears the group down: a rank that destroys the
+    # group while its peer still talks to it can abort the peer's gloo threads.
+    try:
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
 def _ddp_worker(rank, init_method, out_dir, cases):
     from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -136,7 +145,7 @@ def _ddp_worker(rank, init_method, out_dir, cases):
                 os.path.join(out_dir, f"ddp_bn{int(with_bn)}_rank{rank}.pt"),
             )
     finally:
-        dist.destroy_process_group()
+        _shutdown()
 
 
 def _fsdp_worker(rank, init_method, out_dir):
@@ -161,7 +170,7 @@ def _fsdp_worker(rank, init_method, out_dir):
             os.path.join(out_dir, f"fsdp_rank{rank}.pt"),
         )
     finally:
-        dist.destroy_process_group()
+        _shutdown()
 
 
 def _run(fn, *args):
