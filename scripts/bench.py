@@ -522,7 +522,7 @@ def format_row(row) -> str:
         c = row["compiled_us"]
         line += (
             f"{c['kshim']:>9.1f}{c['torch']:>9.1f}{row['compiled_ratio']:>8.3f}{row['graph_breaks']:>7}"
-            f"{row['torch_graph_breaks']:>8}"
+            f"{row['torch_graph_breaks']:>9}"
             f"{row['compile_s']['kshim']:>8.1f}{row['compile_s']['torch']:>8.1f}"
             f"{row['graphs_over_6_batch_sizes']['kshim']:>8}{row['graphs_over_6_batch_sizes']['torch']:>8}"
         )
@@ -560,7 +560,7 @@ def main(argv=None) -> int:
         f"{'case':<12}{'kshim us':>10}{'torch us':>10}{'ratio':>8}{'keras us':>10}{'k/torch':>9}"
     )
     if not args.eager_only:
-        header += f"{'c.kshim':>9}{'c.torch':>9}{'c.ratio':>8}{'breaks':>7}{'t.breaks':>8}{'comp s':>8}{'t.comp':>8}{'graphs':>8}{'t.graph':>8}"
+        header += f"{'c.kshim':>9}{'c.torch':>9}{'c.ratio':>8}{'breaks':>7}{'t.breaks':>9}{'comp s':>8}{'t.comp':>8}{'graphs':>8}{'t.graph':>8}"
     print(header)
     rows = []
     for name in args.cases.split(","):
