@@ -65,7 +65,7 @@ def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
-def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> torch.Tensor:
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, *, device=None) -> torch.Tensor:
     """Samples from a normal distribution.
 
     Args:
@@ -74,6 +74,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> torch.Tensor:
         stddev: Standard deviation of the distribution.
         dtype: Float dtype; ``floatx()`` by default.
         seed: ``None``, an int or a `SeedGenerator` (see the module docstring).
+        device: Where to draw (kshim's addition; ``None``: the default device). Layers
+            pass their input's device, so no sample is ever made elsewhere and copied.
 
     >>> normal((2, 3), seed=1).shape
     torch.Size([2, 3])
@@ -84,17 +86,17 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> torch.Tensor:
     dt = _float_dtype(dtype, "normal")
     key = _key(seed)
     if key is None:
-        z = torch.randn(shape, dtype=dt)
+        z = torch.randn(shape, dtype=dt, device=device)
     else:
         compute = _compute_dtype(dt)
-        u1 = 1.0 - unit_float(key, shape, compute, None, stream=0)  # in (0, 1]
-        u2 = unit_float(key, shape, compute, None, stream=1)
+        u1 = 1.0 - unit_float(key, shape, compute, device, stream=0)  # in (0, 1]
+        u2 = unit_float(key, shape, compute, device, stream=1)
         # Box-Muller transform.
         z = torch.sqrt(-2.0 * torch.log(u1)) * torch.cos((2.0 * math.pi) * u2)
     return (z * stddev + mean).to(dt)
 
 
-def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> torch.Tensor:
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, *, device=None) -> torch.Tensor:
     """Samples uniformly from ``[minval, maxval)``.
 
     >>> x = uniform((1000,), minval=2.0, maxval=3.0, seed=0)
@@ -105,13 +107,15 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> torch.Tenso
     dt = _float_dtype(dtype, "uniform")
     key = _key(seed)
     if key is None:
-        u = torch.rand(shape, dtype=dt)
+        u = torch.rand(shape, dtype=dt, device=device)
     else:
-        u = unit_float(key, shape, dt, None)
+        u = unit_float(key, shape, dt, device)
     return (maxval - minval) * u + minval
 
 
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> torch.Tensor:
+def truncated_normal(
+    shape, mean=0.0, stddev=1.0, dtype=None, seed=None, *, device=None
+) -> torch.Tensor:
     """Samples from a normal distribution truncated to ``mean +- 2 * stddev``.
 
     Values are drawn exactly (by inverting the truncated CDF), not by rejection.
@@ -125,9 +129,9 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> torc
     compute = _compute_dtype(dt)
     key = _key(seed)
     if key is None:
-        u = torch.rand(shape, dtype=compute)
+        u = torch.rand(shape, dtype=compute, device=device)
     else:
-        u = unit_float(key, shape, compute, None)
+        u = unit_float(key, shape, compute, device)
     z = math.sqrt(2.0) * torch.erfinv((2.0 * u - 1.0) * _ERF_SQRT2)
     bound = 2.0 - 4 * torch.finfo(compute).eps  # rounding must not reach +-2
     z = torch.clamp(z, -bound, bound)

@@ -318,6 +318,22 @@ def test_signatures_match_keras(keras):
         "beta",
         "SeedGenerator",
     ):
-        ours = inspect.signature(getattr(random, name)).parameters.values()
+        ours = list(inspect.signature(getattr(random, name)).parameters.values())
         theirs = inspect.signature(getattr(keras.random, name)).parameters.values()
+        # kshim's one addition: a keyword-only ``device=None`` after Keras' parameters.
+        if ours and ours[-1].name == "device":
+            assert ours[-1].kind is inspect.Parameter.KEYWORD_ONLY and ours[-1].default is None
+            ours = ours[:-1]
         assert [(p.name, p.default) for p in ours] == [(p.name, p.default) for p in theirs]
+
+
+@pytest.mark.parametrize("fn", ["normal", "uniform", "truncated_normal"])
+@pytest.mark.parametrize("seed", [None, 3])
+def test_draws_on_the_requested_device(fn, seed):
+    from kshim import random as krandom
+
+    x = getattr(krandom, fn)((4, 2), seed=seed, device="meta")
+    assert x.device.type == "meta" and x.shape == (4, 2)
+    if seed is not None:  # the same stream wherever it is drawn
+        a = getattr(krandom, fn)((4, 2), seed=seed, device="cpu")
+        torch.testing.assert_close(a, getattr(krandom, fn)((4, 2), seed=seed))

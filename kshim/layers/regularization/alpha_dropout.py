@@ -78,10 +78,9 @@ class AlphaDropout(Layer):
             if self.seed_generator is None:
                 u = torch.rand(shape, dtype=torch.float32, device=inputs.device)
             else:
-                # kshim.random draws on the default device (``with torch.device(...)``
-                # does not compile): the seeded draw is moved to the input's device.
-                u = krandom.uniform(shape, dtype="float32", seed=self.seed_generator)
-                u = u.to(inputs.device)
+                u = krandom.uniform(
+                    shape, dtype="float32", seed=self.seed_generator, device=inputs.device
+                )
             a, b, dropped = self._affine
             return torch.where(u >= self.rate, inputs * a + b, dropped)
         return inputs

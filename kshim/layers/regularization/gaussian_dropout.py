@@ -58,16 +58,15 @@ class GaussianDropout(Layer):
             if self.seed_generator is None:
                 noise = torch.randn_like(inputs, dtype=self._compute_torch_dtype)
                 return inputs * noise.mul_(stddev).add_(1.0)
-            # kshim.random draws on the default device; ``with torch.device(...)`` does not
-            # compile, so the (slower) seeded draw is moved to the input's device.
             noise = krandom.normal(
                 inputs.shape,
                 mean=1.0,
                 stddev=stddev,
                 dtype=self.compute_dtype,
                 seed=self.seed_generator,
+                device=inputs.device,
             )
-            return inputs * noise.to(inputs.device)
+            return inputs * noise
         return inputs
 
     def compute_output_shape(self, input_shape):

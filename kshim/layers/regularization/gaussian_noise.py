@@ -47,12 +47,14 @@ class GaussianNoise(Layer):
             if self.seed_generator is None:
                 noise = torch.randn_like(inputs, dtype=self._compute_torch_dtype)
                 return torch.add(inputs, noise, alpha=self.stddev)
-            # kshim.random draws on the default device; ``with torch.device(...)`` does not
-            # compile, so the (slower) seeded draw is moved to the input's device.
             noise = krandom.normal(
-                inputs.shape, stddev=self.stddev, dtype=self.compute_dtype, seed=self.seed_generator
+                inputs.shape,
+                stddev=self.stddev,
+                dtype=self.compute_dtype,
+                seed=self.seed_generator,
+                device=inputs.device,
             )
-            return inputs + noise.to(inputs.device)
+            return inputs + noise
         return inputs
 
     def compute_output_shape(self, input_shape):
