@@ -111,15 +111,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs):
-        # Weights are read from ``_parameters`` directly: ``self.kernel`` goes through
-        # ``nn.Module.__getattr__``, about 0.5 us per read, as much as the rest of the
-        # layer's Python work. A mixed-precision policy casts them, as attribute reads do.
-        params = self._parameters
-        kernel, bias = params["kernel"], params.get("bias")
-        cast = self._read_dtype
-        if cast is not None:
-            kernel = kernel.to(cast)
-            bias = None if bias is None else bias.to(cast)
+        kernel, bias = self._weight("kernel"), self._weight("bias")
         # addmm is one fused kernel on the (in, out) kernel as stored: no transposed view.
         if bias is not None and inputs.dim() == 2:
             x = _addmm(bias, inputs, kernel)
