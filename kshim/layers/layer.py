@@ -92,6 +92,22 @@ def _is_exporting() -> bool:
     return bool(fn()) if fn is not None else False
 
 
+try:  # torch's own probe for "a torch.compile'd region is running" (no public API)
+    from torch._C._dynamo.eval_frame import get_eval_frame_callback as _eval_frame_callback
+except ImportError:  # pragma: no cover - a torch without it: the check is skipped
+    _eval_frame_callback = None
+
+
+def _under_compiled_region() -> bool:
+    """True while Python runs inside a ``torch.compile``d call without being traced: dynamo
+    fell back to running a frame eagerly and compiles every function that frame calls, so
+    a build there would be traced piecemeal and fail deep in torch."""
+    if _eval_frame_callback is None:
+        return False
+    cb = _eval_frame_callback()
+    return cb is not None and cb is not False
+
+
 def _is_tensor(x) -> bool:
     return isinstance(x, torch.Tensor)
 
@@ -1062,7 +1078,7 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         raise TypeError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def _maybe_build(self, args, kwargs) -> None:
-        if torch.compiler.is_compiling() or _is_exporting():
+        if torch.compiler.is_compiling() or _is_exporting() or _under_compiled_region():
             raise ValueError(
                 f'Layer "{self.name}" ({type(self).__name__}) is not built, and layers cannot '
                 "be built while torch traces them (torch.compile / torch.export): weights "

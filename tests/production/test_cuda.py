@@ -112,8 +112,37 @@ def test_compiled_model_runs_on_meta(production_model):
 
 def test_compiling_an_unbuilt_model_fails_with_how_to_build_it():
     model = kshim.Sequential([L.Dense(3)])
-    # torch.compile reports the layer's ValueError through dynamo's own exception type.
+    # Under fullgraph=True, torch.compile reports the layer's ValueError through dynamo's
+    # own exception type (dynamo wraps every exception raised while it traces).
     with pytest.raises(Exception, match=r"is not built.*call it once on a real input") as info:
         torch.compile(model, backend="aot_eager", fullgraph=True)(torch.ones(2, 4))
     assert "build(input_shape)" in str(info.value)
     assert not model.built
+
+
+class _Subclassed(kshim.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = L.Dense(5)
+        self.out = L.Dense(3)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+@pytest.mark.parametrize("kind", ["sequential", "subclassed", "function"])
+def test_compiling_unbuilt_without_fullgraph_raises_value_error_and_builds_nothing(kind):
+    # Without fullgraph dynamo falls back to running the frame eagerly while it compiles
+    # every function called from it; a build there used to fail deep in fake tensors.
+    model = kshim.Sequential([L.Dense(3)]) if kind == "sequential" else _Subclassed()
+    target = (lambda x: model(x) * 2) if kind == "function" else model
+    compiled = torch.compile(target, backend="aot_eager")
+    with pytest.raises(ValueError, match=r"is not built.*call it once on a real input"):
+        compiled(torch.ones(2, 4))
+    assert not model.built
+    assert not list(model.parameters()), "a failed compiled call must not leave weights"
+    # The advice works: one eager call builds it, and the same compiled callable then runs.
+    model(torch.ones(2, 4))
+    x = torch.randn(6, 4)
+    expected = model(x) * 2 if kind == "function" else model(x)
+    torch.testing.assert_close(compiled(x), expected)
