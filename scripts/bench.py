@@ -1,8 +1,9 @@
 """kshim beside hand-written torch (and Keras 3 when installed), in one process.
 
 For each reference network it prints eager microseconds per call and the ratio to torch,
-and (unless --eager-only) the compiled time and ratio (inductor), graph breaks under
-fullgraph, compile seconds, and the number of graphs made over six batch sizes. Times are
+and (unless --eager-only) the compiled time and ratio (inductor, both sides with the same
+flags), graph breaks (``torch._dynamo.explain``), compile seconds, and the number of graphs
+made over six batch sizes. Times are
 the minimum over interleaved rounds of many calls, in inference (no_grad), on CPU with one
 thread (on CUDA with CUDA events after a warm-up). Quote the ratios: both sides are
 measured in the same run, on the same inputs, with the same weights (outputs are checked
@@ -12,11 +13,18 @@ channels-last images, the hand-written torch network channels-first.
     .venv/bin/python scripts/bench.py                          # everything
     .venv/bin/python scripts/bench.py --eager-only --cases dense,mlp
     .venv/bin/python scripts/bench.py --json bench.json        # also write the table
+    .venv/bin/python scripts/bench.py --plain-parameters       # what kshim.Variable costs
+
+``--plain-parameters`` also times a copy of each kshim network whose ``kshim.Variable``
+weights are swapped for plain ``nn.Parameter``s and buffers (a diagnostic, not a kshim
+mode): the difference is what the Keras variable API costs, since torch's C++ argument
+parser looks up ``__torch_function__`` on every tensor-subclass argument of every op.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -429,16 +437,25 @@ def graph_breaks(module, x) -> int:
     return max(0, torch._dynamo.explain(module)(x).graph_break_count)
 
 
-def compile_and_count(module, make_input, fullgraph=True):
-    """Compiles with inductor; returns (compiled, compile seconds, graphs over 6 batch sizes).
-
-    kshim is compiled with ``fullgraph=True``; the hand-written torch network without it,
-    since dynamo cannot trace ``nn.LSTM``/``nn.GRU`` in one graph (they graph-break)."""
+def _graph_count() -> int:
     import torch._dynamo.utils as dutils
 
-    torch._dynamo.reset()
-    compiled = torch.compile(module, fullgraph=fullgraph)
-    before = dutils.counters["stats"]["unique_graphs"]
+    return dutils.counters["stats"]["unique_graphs"]
+
+
+def compile_and_count(module, make_input):
+    """Compiles with inductor; returns (compiled, compile seconds, graphs over 6 batch sizes).
+
+    Both sides are compiled with the same flags, torch.compile's defaults. kshim's zero
+    graph breaks are counted separately (``graph_breaks``), and the test suite compiles
+    every layer with ``fullgraph=True``; but timing with ``fullgraph=True`` would not be
+    like for like: in torch 2.13 it costs every call a few microseconds more on CPU (about
+    4 us on an ``nn.Linear``), and torch's ``nn.LSTM``/``nn.GRU`` cannot compile with it.
+    No ``torch._dynamo.reset()`` here: it would throw away the graphs compiled for the
+    other side, which would then recompile for the timing batch size alone (a static graph
+    timed against the other side's dynamic one)."""
+    compiled = torch.compile(module)
+    before = _graph_count()
     t0 = time.perf_counter()
     with torch.no_grad():
         compiled(make_input(BATCH_SIZES[0]))
@@ -446,7 +463,7 @@ def compile_and_count(module, make_input, fullgraph=True):
     with torch.no_grad():
         for b in BATCH_SIZES[1:]:
             compiled(make_input(b))
-    graphs = dutils.counters["stats"]["unique_graphs"] - before
+    graphs = _graph_count() - before
     return compiled, seconds, graphs
 
 
@@ -467,7 +484,20 @@ def time_functional_build(depth=200) -> float:
     return best
 
 
-def run_case(name, make, have_keras, eager_only):
+def with_plain_parameters(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` whose weights are plain ``nn.Parameter``s and tensors."""
+    plain = copy.deepcopy(module)
+    for m in plain.modules():
+        for key, p in list(m._parameters.items()):
+            if p is not None:
+                m._parameters[key] = nn.Parameter(p.detach(), requires_grad=p.requires_grad)
+        for key, b in list(m._buffers.items()):
+            if b is not None:
+                m._buffers[key] = b.detach().as_subclass(torch.Tensor)
+    return plain
+
+
+def run_case(name, make, have_keras, eager_only, plain_parameters=False):
     case = make()
     ours, ref = case.ours.to(DEVICE).eval(), case.ref.to(DEVICE).eval()
 
@@ -482,6 +512,9 @@ def run_case(name, make, have_keras, eager_only):
     with torch.no_grad():
         torch.testing.assert_close(ours(x), ref(inputs["torch"]), atol=1e-4, rtol=1e-4)
     fns = {"kshim": ours, "torch": ref}
+    if plain_parameters:
+        fns["plain"] = with_plain_parameters(ours)
+        inputs["plain"] = x
     if have_keras and case.keras is not None:
         keras_model = case.keras()
         keras_model(x)
@@ -496,12 +529,21 @@ def run_case(name, make, have_keras, eager_only):
     }
     if "keras" in t:
         row["keras_ratio"] = round(t["keras"] / t["torch"], 2)
+    if "plain" in t:
+        row["eager_ratio_plain_parameters"] = round(t["plain"] / t["torch"], 3)
     if not eager_only:
         row["graph_breaks"] = graph_breaks(ours, x)
         row["torch_graph_breaks"] = graph_breaks(ref, inputs["torch"])
+        torch._dynamo.reset()
         c_ours, s_ours, g_ours = compile_and_count(ours, ours_input)
-        c_ref, s_ref, g_ref = compile_and_count(ref, ref_input, fullgraph=False)
-        tc = time_interleaved({"kshim": c_ours, "torch": c_ref}, inputs)
+        c_ref, s_ref, g_ref = compile_and_count(ref, ref_input)
+        compiled = {"kshim": c_ours, "torch": c_ref}
+        if plain_parameters:
+            compiled["plain"] = compile_and_count(fns["plain"], ours_input)[0]
+        before = _graph_count()
+        tc = time_interleaved(compiled, inputs)
+        if _graph_count() != before:  # both sides must be timed on the graphs counted above
+            raise RuntimeError(f"{name}: a graph was compiled while timing")
         row.update(
             compiled_us={k: round(v, 2) for k, v in tc.items()},
             compiled_ratio=round(tc["kshim"] / tc["torch"], 3),
@@ -509,6 +551,8 @@ def run_case(name, make, have_keras, eager_only):
             compile_ratio=round(s_ours / s_ref, 2),
             graphs_over_6_batch_sizes={"kshim": g_ours, "torch": g_ref},
         )
+        if plain_parameters:
+            row["compiled_ratio_plain_parameters"] = round(tc["plain"] / tc["torch"], 3)
     return row
 
 
@@ -526,6 +570,12 @@ def format_row(row) -> str:
             f"{row['compile_s']['kshim']:>8.1f}{row['compile_s']['torch']:>8.1f}"
             f"{row['graphs_over_6_batch_sizes']['kshim']:>8}{row['graphs_over_6_batch_sizes']['torch']:>8}"
         )
+    if "eager_ratio_plain_parameters" in row:
+        line += (
+            f"\n{'':<12}with plain nn.Parameters: eager {row['eager_ratio_plain_parameters']:.3f}"
+        )
+        if "compiled_ratio_plain_parameters" in row:
+            line += f", compiled {row['compiled_ratio_plain_parameters']:.3f}"
     return line
 
 
@@ -539,6 +589,11 @@ def main(argv=None) -> int:
     parser.add_argument("--eager-only", action="store_true", help="skip torch.compile")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras 3 even if installed")
     parser.add_argument("--json", help="also write the table as JSON to this path")
+    parser.add_argument(
+        "--plain-parameters",
+        action="store_true",
+        help="also time kshim with plain nn.Parameters (what kshim.Variable costs)",
+    )
     args = parser.parse_args(argv)
 
     if DEVICE.type == "cpu":
@@ -567,7 +622,7 @@ def main(argv=None) -> int:
         if name not in CASES:
             parser.error(f"unknown case {name!r}; known: {', '.join(CASES)}")
         try:
-            row = run_case(name, CASES[name], have_keras, args.eager_only)
+            row = run_case(name, CASES[name], have_keras, args.eager_only, args.plain_parameters)
         except AttributeError as e:  # a catalog layer not available in this checkout
             print(f"{name:<12}skipped: {e}", flush=True)
             continue
