@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from kshim import activations
+from kshim.layers.rnn import fused_ops
 from kshim.layers.rnn.base_rnn_cell import BaseRNNCell
 from kshim.saving.object_registration import keras_export
 
@@ -172,17 +173,7 @@ class GRUCell(BaseRNNCell):
     def _fused(self, x, states, padding):
         bias = self.bias
         params = self._fused_params()
-        out, h = torch._VF.gru(
-            x,
-            states[0].unsqueeze(0),
-            params,
-            bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
-        )
+        out, h = fused_ops.rnn("gru", x, states[0].unsqueeze(0), params, bias is not None)
         return out, [h.squeeze(0)]
 
     def get_config(self):

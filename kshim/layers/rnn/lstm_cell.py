@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from kshim import activations, initializers
+from kshim.layers.rnn import fused_ops
 from kshim.layers.rnn.base_rnn_cell import BaseRNNCell
 from kshim.saving.object_registration import keras_export
 
@@ -169,16 +170,8 @@ class LSTMCell(BaseRNNCell):
             row[:, units : 2 * units] = big
             params = self._torch_params(torch.cat([kernel, row], 0))
             x = torch.cat([x, padding.unsqueeze(-1).to(x.dtype)], -1)
-        out, h, c = torch._VF.lstm(
-            x,
-            (states[0].unsqueeze(0), states[1].unsqueeze(0)),
-            params,
-            bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
+        out, h, c = fused_ops.lstm(
+            x, states[0].unsqueeze(0), states[1].unsqueeze(0), params, bias is not None
         )
         return out, [h.squeeze(0), c.squeeze(0)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from kshim import activations
+from kshim.layers.rnn import fused_ops
 from kshim.layers.rnn.base_rnn_cell import BaseRNNCell
 from kshim.saving.object_registration import keras_export
 
@@ -122,18 +123,8 @@ class SimpleRNNCell(BaseRNNCell):
     def _fused(self, x, states, padding):
         bias = self.bias
         params = self._fused_params()
-        fused = torch._VF.rnn_relu if self._fused_relu else torch._VF.rnn_tanh
-        out, h = fused(
-            x,
-            states[0].unsqueeze(0),
-            params,
-            bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
-        )
+        kind = "rnn_relu" if self._fused_relu else "rnn_tanh"
+        out, h = fused_ops.rnn(kind, x, states[0].unsqueeze(0), params, bias is not None)
         return out, [h.squeeze(0)]
 
     def get_config(self):
