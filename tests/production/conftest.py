@@ -88,3 +88,23 @@ def make_model(name):
 def production_model(request):
     """A built reference model and its per-sample input shape."""
     return make_model(request.param)
+
+
+class _TwoDense(kshim.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = L.Dense(5)
+        self.out = L.Dense(3)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+@pytest.fixture
+def make_unbuilt():
+    """Makes a model not built yet: ``"sequential"`` or ``"subclassed"``."""
+
+    def make(kind):
+        return kshim.Sequential([L.Dense(3)]) if kind == "sequential" else _TwoDense()
+
+    return make

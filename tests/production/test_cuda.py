@@ -120,21 +120,13 @@ def test_compiling_an_unbuilt_model_fails_with_how_to_build_it():
     assert not model.built
 
 
-class _Subclassed(kshim.Model):
-    def __init__(self):
-        super().__init__()
-        self.hidden = L.Dense(5)
-        self.out = L.Dense(3)
-
-    def call(self, x):
-        return self.out(self.hidden(x))
-
-
 @pytest.mark.parametrize("kind", ["sequential", "subclassed", "function"])
-def test_compiling_unbuilt_without_fullgraph_raises_value_error_and_builds_nothing(kind):
+def test_compiling_unbuilt_without_fullgraph_raises_value_error_and_builds_nothing(
+    kind, make_unbuilt
+):
     # Without fullgraph dynamo falls back to running the frame eagerly while it compiles
     # every function called from it; a build there used to fail deep in fake tensors.
-    model = kshim.Sequential([L.Dense(3)]) if kind == "sequential" else _Subclassed()
+    model = make_unbuilt("sequential" if kind == "sequential" else "subclassed")
     target = (lambda x: model(x) * 2) if kind == "function" else model
     compiled = torch.compile(target, backend="aot_eager")
     with pytest.raises(ValueError, match=r"is not built.*call it once on a real input"):

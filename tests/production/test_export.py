@@ -56,21 +56,8 @@ def test_exported_program_rejects_the_wrong_feature_size():
 
 
 @pytest.mark.parametrize("kind", ["sequential", "subclassed"])
-def test_exporting_an_unbuilt_model_raises_with_how_to_build_it(kind):
-    if kind == "sequential":
-        model = kshim.Sequential([L.Dense(3)])
-    else:
-
-        class Net(kshim.Model):
-            def __init__(self):
-                super().__init__()
-                self.hidden = L.Dense(5)
-                self.out = L.Dense(3)
-
-            def call(self, x):
-                return self.out(self.hidden(x))
-
-        model = Net()
+def test_exporting_an_unbuilt_model_raises_with_how_to_build_it(kind, make_unbuilt):
+    model = make_unbuilt(kind)
     with pytest.raises(ValueError, match=r"is not built.*call it once on a real input"):
         torch.export.export(model, (torch.ones(2, 4),), dynamic_shapes=BATCH)
     assert not model.built
