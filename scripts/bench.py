@@ -659,6 +659,10 @@ def main(argv=None) -> int:
     if args.cold_compile_child:
         _cold_compile_child(*args.cold_compile_child)
         return 0
+    names = args.cases.split(",")
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        parser.error(f"unknown case {unknown[0]!r}; known: {', '.join(CASES)}")
 
     if DEVICE.type == "cpu":
         torch.set_num_threads(1)
@@ -682,9 +686,7 @@ def main(argv=None) -> int:
         header += f"{'c.kshim':>9}{'c.torch':>9}{'c.ratio':>8}{'breaks':>7}{'t.breaks':>9}{'comp s':>8}{'t.comp':>8}{'warm r':>8}{'graphs':>8}{'t.graph':>8}"
     print(header)
     rows = []
-    for name in args.cases.split(","):
-        if name not in CASES:
-            parser.error(f"unknown case {name!r}; known: {', '.join(CASES)}")
+    for name in names:
         try:
             row = run_case(name, CASES[name], have_keras, args.eager_only, args.plain_parameters)
         except AttributeError as e:  # a catalog layer not available in this checkout
