@@ -8,12 +8,15 @@ below: one opaque node in the graph (no graph break), run by the same kernel as 
 ``unroll=True`` keeps Keras' meaning: the step loop is written out, and compiled as such.
 
 Only inference takes this path (autograd off): the ops have no backward. Under
-``torch.export`` the aten ops are kept, so exported programs and ONNX need no kshim op.
+``torch.export`` the aten ops are kept, so exported programs and ONNX need no kshim op;
+inside ``torch.autocast`` too, so the kernel's dtype is the one autocast picks.
 """
 
 from __future__ import annotations
 
 import torch
+
+from kshim.layers.layer import _autocasting, _is_exporting
 
 _KINDS = ("rnn_tanh", "rnn_relu", "gru")
 
@@ -83,18 +86,19 @@ lstm_inference = torch.ops.kshim.lstm_inference.default
 rnn_inference = torch.ops.kshim.rnn_inference.default
 
 
-def _opaque() -> bool:
-    """Whether to call the fused kernel as one opaque op: compiling, not exporting, and
-    no autograd (the custom ops have no backward)."""
+def _opaque(x) -> bool:
+    """Whether to call the fused kernel as one opaque op: compiling (not exporting), with
+    no autograd (the ops have no backward) and no ``torch.autocast`` (a compiled graph
+    runs its ops without it, so inside the op the kernel would not be autocast as it is
+    in eager; the traced aten ops are)."""
     if not torch.compiler.is_compiling() or torch.is_grad_enabled():
         return False
-    exporting = getattr(torch.compiler, "is_exporting", None)
-    return not (exporting is not None and exporting())
+    return not (_is_exporting() or _autocasting(x))
 
 
 def lstm(x, h0, c0, params, has_biases):
     """torch's fused LSTM on a batch-first input, states ``(1, B, H)``: ``(out, h, c)``."""
-    if _opaque():
+    if _opaque(x):
         return lstm_inference(x, h0, c0, list(params), has_biases)
     return torch._VF.lstm(*_args(x, (h0, c0), params, has_biases, torch.is_grad_enabled()))
 
@@ -102,6 +106,6 @@ def lstm(x, h0, c0, params, has_biases):
 def rnn(kind, x, h0, params, has_biases):
     """torch's fused ``kind`` (``rnn_tanh``, ``rnn_relu`` or ``gru``) on a batch-first
     input, state ``(1, B, H)``: ``(out, h)``."""
-    if _opaque():
+    if _opaque(x):
         return rnn_inference(kind, x, h0, list(params), has_biases)
     return _kernel(kind)(*_args(x, h0, params, has_biases, torch.is_grad_enabled()))

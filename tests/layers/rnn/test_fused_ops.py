@@ -150,3 +150,16 @@ def test_unknown_kind_is_refused():
     x, h0, _, params = _lstm_args()
     with pytest.raises(ValueError, match="Unknown fused RNN kernel 'lstm'"):
         fused_ops.rnn_inference("lstm", x, h0, params, True)
+
+
+def test_autocast_keeps_torch_ops_and_eager_dtype():
+    # A compiled graph runs its ops without autocast: inside an opaque op the kernel would
+    # compute in float32 where eager computes in bfloat16.
+    layer = _built("lstm")
+    x = torch.randn(3, 9, 5)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        expected = layer(x)
+        out, ops = _graph_ops(layer, x)
+    assert not ops & KSHIM_OPS, ops
+    assert out.dtype == expected.dtype == torch.bfloat16
+    torch.testing.assert_close(out, expected)
