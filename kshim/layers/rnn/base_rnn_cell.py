@@ -327,7 +327,7 @@ class BaseRNNCell(Layer):
 
     def _fused_params(self):
         """The weights in torch's layout for the fused kernel, rearranged per call (views
-        and one gather: a cache keyed on ``_version`` would miss ``weight.data`` writes)."""
+        and block copies: a cache keyed on ``_version`` would miss ``weight.data`` writes)."""
         return self._torch_params()
 
     def _fused_block_masked(self, x, states, start, length, return_sequences, zero_output):

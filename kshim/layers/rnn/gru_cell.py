@@ -109,17 +109,6 @@ class GRUCell(BaseRNNCell):
         units = self.units
         bias_shape = (2, 3 * units) if self.reset_after else (3 * units,)
         self._add_kernels(input_shape[-1], bias_shape)
-        # Keras z, r, h blocks -> torch r, z, n: a row permutation of the transposed
-        # kernels (and of the bias columns), worked out once.
-        device = self.kernel.device
-        perm = torch.cat(
-            [
-                torch.arange(units, 2 * units, device=device),
-                torch.arange(0, units, device=device),
-                torch.arange(2 * units, 3 * units, device=device),
-            ]
-        )
-        self.register_buffer("_torch_gate_order", perm, False)
 
     def _input_bias(self):
         bias = self.bias
@@ -160,13 +149,12 @@ class GRUCell(BaseRNNCell):
         return self._tanh_sigmoid and self.reset_after
 
     def _torch_params(self):
-        perm = self._torch_gate_order
-        params = [
-            self.kernel.t().index_select(0, perm),
-            self.recurrent_kernel.t().index_select(0, perm),
-        ]
+        # Keras z, r, h gate blocks -> torch r, z, n: the blocks are swapped along the
+        # kernels' (contiguous) gate axis, then transposed to torch's (3 * units, in)
+        # view. Two block copies; faster than an index_select of rows.
+        params = [_torch_gates(self.kernel).t(), _torch_gates(self.recurrent_kernel).t()]
         if self.bias is not None:
-            b = self.bias.index_select(1, perm)
+            b = _torch_gates(self.bias)
             params += [b[0], b[1]]
         return params
 
@@ -183,3 +171,9 @@ class GRUCell(BaseRNNCell):
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "reset_after": self.reset_after,
         }
+
+
+def _torch_gates(w):
+    """``w`` with its last axis' gate blocks in torch's order (Keras z, r, h -> r, z, h)."""
+    z, r, h = w.chunk(3, -1)
+    return torch.cat([r, z, h], -1)
