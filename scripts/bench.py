@@ -467,17 +467,24 @@ def compile_and_count(module, make_input):
     return compiled, time.perf_counter() - t0, _graph_count() - before
 
 
-def _case_side(name, side):
-    """(module, make_input) for one side of a case, as run_case builds them."""
-    case = CASES[name]()
-    ours, ref = case.ours.to(DEVICE).eval(), case.ref.to(DEVICE).eval()
+def _prepare(case):
+    """The case's two networks on the device in eval mode, and their input makers
+    (batch size -> input): ``(ours, ref, ours_input, ref_input)``."""
 
     def ours_input(b):
         return case.make_input(b).to(DEVICE)
 
-    if side == "kshim":
-        return ours, ours_input
-    return ref, lambda b: case.to_ref(ours_input(b))
+    def ref_input(b):
+        return case.to_ref(ours_input(b))
+
+    ours, ref = case.ours.to(DEVICE).eval(), case.ref.to(DEVICE).eval()
+    return ours, ref, ours_input, ref_input
+
+
+def _case_side(name, side):
+    """(module, make_input) for one side of a case, as run_case builds them."""
+    ours, ref, ours_input, ref_input = _prepare(CASES[name]())
+    return (ours, ours_input) if side == "kshim" else (ref, ref_input)
 
 
 def _cold_compile_child(name, side) -> None:
@@ -552,14 +559,7 @@ def with_plain_parameters(module: nn.Module) -> nn.Module:
 
 def run_case(name, make, have_keras, eager_only, plain_parameters=False):
     case = make()
-    ours, ref = case.ours.to(DEVICE).eval(), case.ref.to(DEVICE).eval()
-
-    def ours_input(b):
-        return case.make_input(b).to(DEVICE)
-
-    def ref_input(b):
-        return case.to_ref(ours_input(b))
-
+    ours, ref, ours_input, ref_input = _prepare(case)
     x = ours_input(case.batch)
     inputs = {"kshim": x, "torch": case.to_ref(x)}
     with torch.no_grad():
