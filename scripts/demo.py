@@ -89,6 +89,11 @@ def main() -> int:
     t_eager = per_call_us(model, batch)
     t_compiled = per_call_us(compiled, batch)
     print(f"per call: eager {t_eager:.1f} us, compiled {t_compiled:.1f} us")
+    if device.type == "cpu":
+        print(
+            "  (a model this small is mostly per-call overhead on CPU, compiled or not;"
+            " compiling pays off on larger models: see scripts/bench.py)"
+        )
 
     preds = model.predict(batch.cpu().numpy(), batch_size=16, verbose=0)
     print(f"predict -> numpy {preds.shape}")
