@@ -163,3 +163,38 @@ def test_autocast_keeps_torch_ops_and_eager_dtype():
     assert not ops & KSHIM_OPS, ops
     assert out.dtype == expected.dtype == torch.bfloat16
     torch.testing.assert_close(out, expected)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("kind", ["gru", "simple_rnn_tanh", "simple_rnn_relu"])
+def test_gru_and_rnn_kernels_get_a_time_major_contiguous_input(monkeypatch, kind, grad):
+    # torch's kernel projects the input in one matmul only if its time-major view folds
+    # to a matrix (or the weights require grad): a contiguous batch-first input with the
+    # gate-reordered weights of a no_grad call would run one small matmul per step.
+    layer = _built(kind)
+    name = {"gru": "gru", "simple_rnn_tanh": "rnn_tanh", "simple_rnn_relu": "rnn_relu"}[kind]
+    real, seen = getattr(torch._VF, name), []
+
+    def spy(x, *args):
+        seen.append((x.is_contiguous(), args[-1]))
+        return real(x, *args)
+
+    x = torch.randn(3, 7, 5)
+    with torch.set_grad_enabled(grad):
+        expected = layer(x)
+        monkeypatch.setattr(torch._VF, name, spy)
+        got = layer(x)
+    assert seen == [(True, False)]  # contiguous, and batch_first=False
+    assert got.shape == (3, 7, 6)
+    assert got.stride() == (6, 18, 1)  # a batch-first view of a time-major buffer
+    torch.testing.assert_close(got, expected)
+
+
+def test_time_major_input_gives_the_batch_first_result():
+    gru = _built("gru")
+    params = [p.detach() for p in gru.cell._torch_params()]
+    x, h0 = torch.randn(3, 4, 5), torch.randn(1, 3, 6)
+    out, h = fused_ops.rnn_inference("gru", x, h0, params, True)
+    ref_out, ref_h = torch._VF.gru(x, h0, params, True, 1, 0.0, False, False, True)
+    torch.testing.assert_close(out, ref_out)
+    torch.testing.assert_close(h, ref_h)
