@@ -553,6 +553,8 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         value = d["_parameters"].get(name)
         if value is None:
             return getattr(self, name)  # a buffer, a module, or ``None`` (no bias)
+        if d["_read_dtype"] is None:  # no mixed policy: spares torch.compile a call to trace
+            return value
         return _as_read(d, name, value)
 
     def __setattr__(self, name, value):

@@ -51,6 +51,17 @@ def _store(structure, slots, vals) -> None:
             _store(v, s, vals)
 
 
+def _shape_ok(xs, ndim, fixed) -> bool:
+    """Whether a shape fits a model input: its rank, then each known dimension. A plain
+    loop: ``any`` over a generator costs ``torch.compile`` two more frames to trace."""
+    if len(xs) != ndim:
+        return False
+    for i, d in fixed:
+        if xs[i] != d:
+            return False
+    return True
+
+
 def _overrides_compute_mask(layer) -> bool:
     return type(layer).compute_mask is not Layer.compute_mask
 
@@ -307,7 +318,7 @@ class Functional(Model):
         flat = self._flat_inputs(inputs)
         for x, (ndim, fixed, shape), name in zip(flat, self._input_checks, self._input_names):
             xs = x.shape
-            if len(xs) != ndim or any(xs[i] != d for i, d in fixed):
+            if not _shape_ok(xs, ndim, fixed):
                 raise ValueError(
                     f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
                     f"{shape}, but received input with shape {tuple(xs)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from kshim.layers.layer import Layer
-from kshim.models.functional import _local_keys, _overrides_compute_mask
+from kshim.models.functional import _local_keys, _overrides_compute_mask, _shape_ok
 from kshim.models.input_layer import InputLayer
 from kshim.models.model import Model
 from kshim.models.symbolic import KerasTensor, symbolic_call
@@ -168,7 +168,7 @@ class Sequential(Model):
         if check is not None and self._input_layer is not None:
             ndim, fixed, shape = check
             xs = inputs.shape
-            if len(xs) != ndim or any(xs[i] != d for i, d in fixed):
+            if not _shape_ok(xs, ndim, fixed):
                 raise ValueError(
                     f'Input of Sequential model "{self.name}" is incompatible: expected '
                     f"shape {shape}, but received input with shape {tuple(xs)}"

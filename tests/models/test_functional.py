@@ -79,6 +79,9 @@ def test_wrong_input_shape_names_input_and_shapes():
         match=r'Input "x" of model .* expected shape \(None, 8\), but received input with shape \(2, 7\)',
     ):
         model(torch.randn(2, 7))
+    with pytest.raises(ValueError, match=r"but received input with shape \(2, 8, 1\)"):
+        model(torch.randn(2, 8, 1))  # the right last axis, the wrong rank
+    assert model(torch.randn(5, 8)).shape[0] == 5  # any batch size passes
 
 
 def test_shared_layer_has_one_set_of_weights():

@@ -79,6 +79,9 @@ def test_wrong_input_shape_is_value_error():
         ValueError, match=r"expected shape \(None, 3\), but received input with shape \(2, 5\)"
     ):
         model(torch.ones(2, 5))
+    with pytest.raises(ValueError, match=r"but received input with shape \(2, 1, 3\)"):
+        model(torch.ones(2, 1, 3))  # the right last axis, the wrong rank
+    assert model(torch.ones(7, 3)).shape == (7, 2)
 
 
 def test_config_round_trip_and_keras(keras):
