@@ -543,6 +543,9 @@ class Layer(nn.Module, metaclass=_LayerMeta):
         params = d.get("_parameters")
         if params is not None and name in params:
             return _as_read(d, name, params[name])
+        modules = d.get("_modules")
+        if modules is not None and name in modules:  # sub-layers: spare the call to torch's
+            return modules[name]
         return super().__getattr__(name)
 
     def _weight(self, name):
