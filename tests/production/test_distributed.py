@@ -13,6 +13,9 @@ What is compared (see ``test_ddp_*``):
   Parameters match on both ranks; moving statistics differ between ranks after the last
   step (each rank updated them from its own half), and one more DDP forward makes every
   rank's buffers rank 0's again, which is torch's DDP buffer behaviour.
+* FSDP2 (``fully_shard`` per layer and on the model): a forward and backward of the Dense
+  model and of an LSTM model match one process. FSDP2 refuses non-contiguous parameters,
+  so this also keeps the recurrent weights plain contiguous tensors.
 """
 
 import datetime
@@ -58,6 +61,19 @@ def _make_model(with_bn):
         stack.append(L.BatchNormalization(momentum=0.5))
     stack += [L.Activation("relu"), L.Dense(3)]
     return kshim.Sequential(stack)
+
+
+def _make_lstm_model():
+    """FSDP2 shards every parameter along its first axis and refuses non-contiguous ones:
+    recurrent layers' weights must stay plain contiguous tensors."""
+    import kshim
+    from kshim import layers as L
+
+    torch.manual_seed(0)
+    return kshim.Sequential([kshim.Input((2, 3)), L.LSTM(4), L.Dense(3)])
+
+
+FSDP_MODELS = {"dense": (lambda: _make_model(False), (6,)), "lstm": (_make_lstm_model, (2, 3))}
 
 
 def _batches():
@@ -155,20 +171,21 @@ def _fsdp_worker(rank, init_method, out_dir):
     _init(rank, init_method)
     try:
         mesh = init_device_mesh("cpu", (WORLD,))
-        model = _make_model(False)
-        for layer in model.layers:
-            if list(layer.parameters()):
-                fully_shard(layer, mesh=mesh)
-        fully_shard(model, mesh=mesh)
-        sharded = {n: type(p).__name__ for n, p in model.named_parameters()}
-        x, y = _batches()[0]
-        out = model(x.chunk(WORLD)[rank])
-        torch.nn.functional.mse_loss(out, y.chunk(WORLD)[rank]).backward()
-        grads = {n: p.grad.full_tensor().detach().clone() for n, p in model.named_parameters()}
-        torch.save(
-            {"out": out.detach().clone(), "grads": grads, "param_types": sharded},
-            os.path.join(out_dir, f"fsdp_rank{rank}.pt"),
-        )
+        for kind, (make, shape) in FSDP_MODELS.items():
+            model = make()
+            for layer in model.layers:
+                if list(layer.parameters()):
+                    fully_shard(layer, mesh=mesh)
+            fully_shard(model, mesh=mesh)
+            sharded = {n: type(p).__name__ for n, p in model.named_parameters()}
+            x, y = _batches()[0]
+            out = model(x.view(-1, *shape).chunk(WORLD)[rank])
+            torch.nn.functional.mse_loss(out, y.chunk(WORLD)[rank]).backward()
+            grads = {n: p.grad.full_tensor().detach().clone() for n, p in model.named_parameters()}
+            torch.save(
+                {"out": out.detach().clone(), "grads": grads, "param_types": sharded},
+                os.path.join(out_dir, f"fsdp_{kind}_rank{rank}.pt"),
+            )
     finally:
         _shutdown()
 
@@ -260,20 +277,24 @@ def test_fsdp2_forward_and_backward_match_one_process():
     except ImportError as exc:
         pytest.skip(f"this torch has no FSDP2 (torch.distributed.fsdp.fully_shard): {exc}")
     files = _run(_fsdp_worker)
-    results = [files[f"fsdp_rank{r}.pt"] for r in range(WORLD)]
-    for result in results:
-        assert set(result["param_types"].values()) == {"DTensor"}, result["param_types"]
-    # Reference: one process, both halves; gradients of the mean of the half-batch losses.
-    model = _make_model(False)
-    x, y = _batches()[0]
-    losses = []
-    for rank in range(WORLD):
-        out = model(x.chunk(WORLD)[rank])
-        torch.testing.assert_close(results[rank]["out"], out.detach(), rtol=0, atol=1e-6)
-        losses.append(torch.nn.functional.mse_loss(out, y.chunk(WORLD)[rank]))
-    (sum(losses) / WORLD).backward()
-    for rank in range(WORLD):
-        grads = results[rank]["grads"]
-        assert set(grads) == {n for n, _ in model.named_parameters()}
-        for n, p in model.named_parameters():
-            torch.testing.assert_close(grads[n], p.grad, rtol=0, atol=1e-6, msg=n)
+    assert set(files) == {f"fsdp_{k}_rank{r}.pt" for k in FSDP_MODELS for r in range(WORLD)}
+    for kind, (make, shape) in FSDP_MODELS.items():
+        results = [files[f"fsdp_{kind}_rank{r}.pt"] for r in range(WORLD)]
+        for result in results:
+            assert set(result["param_types"].values()) == {"DTensor"}, result["param_types"]
+        # Reference: one process, both halves; gradients of the mean of the half-batch
+        # losses.
+        model = make()
+        x, y = _batches()[0]
+        x = x.view(-1, *shape)
+        losses = []
+        for rank in range(WORLD):
+            out = model(x.chunk(WORLD)[rank])
+            torch.testing.assert_close(results[rank]["out"], out.detach(), rtol=0, atol=1e-6)
+            losses.append(torch.nn.functional.mse_loss(out, y.chunk(WORLD)[rank]))
+        (sum(losses) / WORLD).backward()
+        for rank in range(WORLD):
+            grads = results[rank]["grads"]
+            assert set(grads) == {n for n, _ in model.named_parameters()}
+            for n, p in model.named_parameters():
+                torch.testing.assert_close(grads[n], p.grad, rtol=0, atol=1e-6, msg=f"{kind}: {n}")

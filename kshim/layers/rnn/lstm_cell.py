@@ -120,13 +120,6 @@ class LSTMCell(BaseRNNCell):
                 )
 
         self._add_kernels(input_shape[-1], (4 * units,), bias_init)
-        # Keras' shapes, ``(in, 4 * units)`` and ``(units, 4 * units)``, laid out
-        # column-major, so the transposed views the fused kernel takes are contiguous:
-        # torch's CPU (oneDNN) LSTM copies non-contiguous weights on every call (about
-        # 5% of the benchmark's LSTM). Values, shapes, files and ``state_dict`` are
-        # unchanged; only the strides differ.
-        for w in (self.kernel, self.recurrent_kernel):
-            w.data = w.data.t().contiguous().t()
         # torch's kernels take two biases; the recurrent one is zero here.
         dtype = self.kernel.dtype
         self.register_buffer(

@@ -1,8 +1,6 @@
 """LSTM: the layer gate, Keras parity (sequences, states, directions, masks, initial
 states), configs, statefulness and bad input."""
 
-import copy
-
 import numpy as np
 import pytest
 import torch
@@ -92,45 +90,6 @@ def test_matches_torch_lstm():
         ref.bias_ih_l0.copy_(layer.cell.bias)
         ref.bias_hh_l0.zero_()
     torch.testing.assert_close(layer(x), ref(x)[0], atol=1e-6, rtol=1e-6)
-
-
-def _kernels_column_major(layer):
-    return all(w.t().is_contiguous() for w in (layer.cell.kernel, layer.cell.recurrent_kernel))
-
-
-def test_kernels_are_stored_column_major_for_the_fused_kernel(monkeypatch, tmp_path):
-    # torch's CPU LSTM copies non-contiguous weights every call; the Keras-shaped kernels
-    # are stored so that their transposed views (torch's layout) are contiguous.
-    torch.manual_seed(0)
-    layer = LSTM(4, return_sequences=True)
-    x = torch.randn(2, 6, 3)
-    layer(x)
-    assert _kernels_column_major(layer)
-    real, seen = torch._VF.lstm, []
-
-    def spy(x, hx, params, *args):
-        seen.append([p.is_contiguous() for p in params])
-        return real(x, hx, params, *args)
-
-    monkeypatch.setattr(torch._VF, "lstm", spy)
-    with torch.no_grad():
-        want = layer(x)
-    assert seen == [[True, True, True, True]]
-    # The layout survives what torch and kshim do to weights, and values are unchanged.
-    twin = LSTM(4, return_sequences=True)
-    twin(x)
-    twin.load_state_dict(layer.state_dict())
-    layer.save_weights(tmp_path / "w.weights.h5")
-    other = LSTM(4, return_sequences=True)
-    other(x)
-    other.load_weights(tmp_path / "w.weights.h5")
-    third = LSTM(4, return_sequences=True)
-    third(x)
-    third.set_weights(layer.get_weights())
-    for m in (twin, other, third, copy.deepcopy(layer), layer.to(torch.float64).float()):
-        assert _kernels_column_major(m)
-        with torch.no_grad():
-            torch.testing.assert_close(m(x), want)
 
 
 def test_get_config_matches_keras(keras):
