@@ -83,9 +83,14 @@ def test_fullgraph_compiled_inference_writes_no_python_state(production_model):
         again = [compiled(x) for x in xs]
         after = _snapshot(model)
     assert _diff(before, after) == []
+    # Replays are bitwise identical, and so is eager, but for BatchNormalization: traced,
+    # its inference is the affine map ``x * scale + shift`` (eager runs torch's kernel,
+    # which fuses the multiply-add), so the last bit may differ.
+    has_bn = any(type(m).__name__ == "BatchNormalization" for m in model.modules())
+    tol = 1e-6 if has_bn else 0.0
     for e, f, a in zip(eager, first, again):
-        torch.testing.assert_close(f, e, rtol=0, atol=0)
         torch.testing.assert_close(a, f, rtol=0, atol=0)
+        torch.testing.assert_close(f, e, rtol=tol, atol=tol)
 
 
 def test_model_has_no_graph_breaks(production_model):

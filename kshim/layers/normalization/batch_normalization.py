@@ -291,22 +291,45 @@ class BatchNormalization(Layer):
         else:
             dt = x.dtype
             buffers = self._buffers
-            out = self._restore(
-                torch.batch_norm(
-                    self._channels_second(x),
-                    weight(self, "gamma", dt),
-                    weight(self, "beta", dt),
-                    _cast(buffers["moving_mean"], dt),
-                    _cast(buffers["moving_variance"], dt),
-                    False,
-                    0.0,
-                    self.epsilon,
-                    torch.backends.cudnn.enabled,
-                ),
-                x,
-            )
+            gamma, beta = weight(self, "gamma", dt), weight(self, "beta", dt)
+            mean = _cast(buffers["moving_mean"], dt)
+            var = _cast(buffers["moving_variance"], dt)
+            if torch.compiler.is_compiling():
+                out = self._affine(x, gamma, beta, mean, var)
+            else:
+                out = self._restore(
+                    torch.batch_norm(
+                        self._channels_second(x),
+                        gamma,
+                        beta,
+                        mean,
+                        var,
+                        False,
+                        0.0,
+                        self.epsilon,
+                        torch.backends.cudnn.enabled,
+                    ),
+                    x,
+                )
         cdt = self._compute_torch_dtype
         return out if out.dtype == cdt else out.to(cdt)
+
+    def _affine(self, x, gamma, beta, mean, var):
+        """Inference under ``torch.compile`` (and export): ``x * scale + shift``, broadcast
+        along the channel axis where it is. Eager runs torch's batch-norm kernel, which
+        wants the channels at dim 1; traced, moving them there and back is two view nodes
+        per layer that the compiler has to carry through (on the benchmark's CNN the
+        compile took a fifth longer), for the same fused arithmetic."""
+        scale = torch.rsqrt(var + self.epsilon)
+        if gamma is not None:
+            scale = scale * gamma
+        shift = -mean * scale
+        if beta is not None:
+            shift = shift + beta
+        if self._pos != x.dim() - 1:
+            scale = scale.reshape(self._broadcast_shape)
+            shift = shift.reshape(self._broadcast_shape)
+        return x * scale + shift
 
     def _training(self, x):
         dt = x.dtype

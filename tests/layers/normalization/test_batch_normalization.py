@@ -322,3 +322,45 @@ def test_rank_one_input():
     assert layer.moving_mean.tolist() == [0.5, 1.0]
     assert layer.moving_variance.tolist() == [0.5, 0.5]
     assert [name for name, _ in layer.named_modules()] == [""]
+
+
+COMPILED = [
+    ({}, (4, 5, 5, 3), torch.float32),  # channels-last image: no axis moved when traced
+    ({"axis": 1}, (4, 3, 5, 5), torch.float32),  # channels-first
+    ({"axis": 2}, (2, 3, 4, 5), torch.float32),
+    ({}, (8, 5), torch.float32),
+    ({"center": False, "scale": False}, (4, 5, 5, 3), torch.float32),
+    ({"dtype": "mixed_bfloat16"}, (4, 5, 5, 3), torch.bfloat16),
+    ({"dtype": "float64"}, (4, 5, 5, 3), torch.float64),
+]
+
+
+@pytest.mark.parametrize("kwargs, shape, out_dtype", COMPILED)
+def test_compiled_inference_is_the_affine_map_along_the_channel_axis(kwargs, shape, out_dtype):
+    # Traced, inference is ``x * scale + shift`` broadcast where the channels are: moving
+    # them to dim 1 and back for torch's kernel costs compile time, not run time.
+    torch.manual_seed(0)
+    layer = BatchNormalization(**kwargs)
+    layer(torch.randn(shape) * 3 + 1, training=True)  # non-trivial moving statistics
+    if "center" not in kwargs:
+        with torch.no_grad():
+            layer.gamma.copy_(torch.randn_like(layer.gamma))
+            layer.beta.copy_(torch.randn_like(layer.beta))
+    ops = []
+
+    def backend(gm, example_inputs):
+        ops.extend(
+            str(n.target) for n in gm.graph.nodes if n.op in ("call_function", "call_method")
+        )
+        return gm.forward
+
+    x = torch.randn(shape) * 3 + 1
+    with torch.no_grad():
+        want = layer(x)
+        torch._dynamo.reset()
+        got = torch.compile(layer, backend=backend, fullgraph=True)(x)
+    assert got.dtype == want.dtype == out_dtype
+    tol = {torch.bfloat16: 1e-2, torch.float32: 1e-6, torch.float64: 1e-12}[out_dtype]
+    torch.testing.assert_close(got, want, rtol=tol, atol=tol)
+    assert any("mul" in op for op in ops), ops  # the graph was traced
+    assert not any(("movedim" in op or "batch_norm" in op) for op in ops), ops
