@@ -319,7 +319,7 @@ class BatchNormalization(Layer):
         along the channel axis where it is. Eager runs torch's batch-norm kernel, which
         wants the channels at dim 1; traced, moving them there and back is two view nodes
         per layer that the compiler has to carry through (on the benchmark's CNN the
-        compile took a fifth longer), for the same fused arithmetic."""
+        compile took about a tenth longer), for the same fused arithmetic."""
         scale = torch.rsqrt(var + self.epsilon)
         if gamma is not None:
             scale = scale * gamma
