@@ -28,10 +28,10 @@ def _kernel(kind):
     return getattr(torch._VF, kind)
 
 
-def _args(x, hx, params, has_biases, train):
-    """The arguments torch's fused RNN kernels share after the states: one layer, no
-    dropout, one direction, batch first."""
-    return (x, hx, params, has_biases, 1, 0.0, train, False, True)
+def _args(x, hx, params, has_biases, train, batch_first=True):
+    """The arguments torch's fused RNN kernels take: one layer, no dropout, one
+    direction."""
+    return (x, hx, params, has_biases, 1, 0.0, train, False, batch_first)
 
 
 def _time_major(t):
@@ -63,7 +63,7 @@ def _call_rnn(kind, x, h0, params, has_biases, train):
     The output is the same batch-first view of a time-major buffer the kernel returns
     for a batch-first call."""
     xt = x.transpose(0, 1).contiguous()
-    out, h = _kernel(kind)(xt, h0, params, has_biases, 1, 0.0, train, False, False)
+    out, h = _kernel(kind)(*_args(xt, h0, params, has_biases, train, batch_first=False))
     return out.transpose(0, 1), h
 
 
